@@ -3,10 +3,18 @@
  * `@tensorflow/tfjs-core` directly, so that exactly one copy of the engine (and its kernel
  * registry) exists in a process.
  *
+ * tfjs-core's Node bundle ships no gradient configs; the `@tensorflow/tfjs` union package
+ * registers them (on the same tfjs-core instance) when imported, so it is imported here for that
+ * side effect only.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs";
+
+// tfjs prints a "use tfjs-node" banner under Node-like runtimes; it is noise for a CLI.
+tf.env().set("IS_NODE", false);
 
 export { tf };
 

@@ -1,0 +1,13 @@
+/**
+ * Models: the registry, config resolution, building, the forward pass, counting and weights I/O.
+ *
+ * @module
+ */
+export * from "./variants.ts";
+export * from "./resolve.ts";
+export * from "./param_spec.ts";
+export * from "./model.ts";
+export * from "./forward.ts";
+export * from "./count.ts";
+export * from "./state_dict.ts";
+export * from "./weights_file.ts";

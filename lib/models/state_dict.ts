@@ -1,0 +1,127 @@
+/**
+ * Moving weights between a model and an official-format state_dict (PyTorch names and layouts):
+ * strict key and shape checks, layout conversion (OIHW / [C,1,kh,kw] / [out,in] ↔ tfjs), and export
+ * back to PyTorch layout (num_batches_tracked as int64).
+ *
+ * @module
+ */
+import type { HostTensor } from "../io/host_tensor.ts";
+import { toFloat32 } from "../io/host_tensor.ts";
+import { tf } from "../tf.ts";
+import { DataError } from "../util/errors.ts";
+import { getVar, type Model } from "./model.ts";
+import type { ParamKind } from "./param_spec.ts";
+
+/** Permutes a row-major array: out has shape `perm.map(i => shape[i])`. */
+export function permute(
+  data: Float32Array,
+  shape: readonly number[],
+  perm: readonly number[],
+): Float32Array {
+  const rank = shape.length;
+  const strides = new Array<number>(rank);
+  let s = 1;
+  for (let i = rank - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  const outShape = perm.map((p) => shape[p]!);
+  const outStrides = perm.map((p) => strides[p]!);
+  const out = new Float32Array(data.length);
+  const idx = new Array<number>(rank).fill(0);
+  for (let o = 0; o < out.length; o++) {
+    let src = 0;
+    for (let d = 0; d < rank; d++) src += idx[d]! * outStrides[d]!;
+    out[o] = data[src]!;
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++idx[d]! < outShape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** Permutation from PyTorch layout to tfjs layout per kind (undefined = same layout). */
+function torchToTf(kind: ParamKind): number[] | undefined {
+  if (kind === "conv" || kind === "dwconv") return [2, 3, 1, 0];
+  if (kind === "linear") return [1, 0];
+  return undefined;
+}
+
+/** Inverse of {@link torchToTf}. */
+function tfToTorch(kind: ParamKind): number[] | undefined {
+  if (kind === "conv" || kind === "dwconv") return [3, 2, 0, 1];
+  if (kind === "linear") return [1, 0];
+  return undefined;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function listSome(keys: string[], n = 5): string {
+  const head = keys.slice(0, n).map((k) => `"${k}"`).join(", ");
+  return keys.length > n ? `${head} (+${keys.length - n} more)` : head;
+}
+
+/**
+ * Assigns an official-format state_dict to a model. Every model key must be present with the
+ * PyTorch shape, and no extra key may remain; otherwise a DataError names the file, the keys and
+ * the expected shapes (a wrong kernel list is the classic cause, so the message says which model
+ * config was expected).
+ */
+export function loadStateDict(
+  model: Model,
+  state: Map<string, HostTensor>,
+  source: string,
+): void {
+  const expected = new Set(model.specs.map((s) => s.name));
+  const missing = model.specs.filter((s) => !state.has(s.name)).map((s) => s.name);
+  const unexpected = [...state.keys()].filter((k) => !expected.has(k));
+  const hint = `(model: arch ${model.config.arch}, kernelSizes [${model.config.kernelSizes}], ` +
+    `smallKernel ${model.config.smallKernel}, lkMode ${model.config.lkMode}, ` +
+    `depths [${model.config.depths}], dims [${model.config.dims}] x ${model.config.widthFactor})`;
+  if (missing.length || unexpected.length) {
+    const parts = [];
+    if (missing.length) parts.push(`missing keys ${listSome(missing)}`);
+    if (unexpected.length) parts.push(`unexpected keys ${listSome(unexpected)}`);
+    throw new DataError(`Weights ${source} do not fit the model: ${parts.join("; ")} ${hint}`);
+  }
+  for (const spec of model.specs) {
+    const t = state.get(spec.name)!;
+    if (!sameShape(t.shape, spec.torchShape)) {
+      throw new DataError(
+        `Weights ${source}: key "${spec.name}" has shape [${t.shape}], expected [${spec.torchShape}] ${hint}`,
+      );
+    }
+  }
+  tf.tidy(() => {
+    for (const spec of model.specs) {
+      const t = state.get(spec.name)!;
+      const perm = torchToTf(spec.kind);
+      const data = perm ? permute(toFloat32(t), t.shape, perm) : toFloat32(t);
+      getVar(model, spec.name).assign(tf.tensor(data, spec.shape, "float32"));
+    }
+  });
+}
+
+/** The model's weights as an official-format state_dict (PyTorch layouts, official order). */
+export function exportStateDict(model: Model): Map<string, HostTensor> {
+  const out = new Map<string, HostTensor>();
+  for (const spec of model.specs) {
+    const v = getVar(model, spec.name);
+    const data = v.dataSync() as Float32Array;
+    if (spec.kind === "bn_count") {
+      out.set(spec.name, {
+        dtype: "int64",
+        shape: [],
+        data: BigInt64Array.of(BigInt(Math.round(data[0]!))),
+      });
+      continue;
+    }
+    const perm = tfToTorch(spec.kind);
+    const values = perm ? permute(data, spec.shape, perm) : Float32Array.from(data);
+    out.set(spec.name, { dtype: "float32", shape: [...spec.torchShape], data: values });
+  }
+  return out;
+}

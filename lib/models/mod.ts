@@ -11,3 +11,4 @@ export * from "./forward.ts";
 export * from "./count.ts";
 export * from "./state_dict.ts";
 export * from "./weights_file.ts";
+export * from "./predict.ts";

@@ -10,7 +10,8 @@ import { toFloat32 } from "../io/host_tensor.ts";
 import { tf } from "../tf.ts";
 import { DataError } from "../util/errors.ts";
 import { getVar, type Model } from "./model.ts";
-import type { ParamKind } from "./param_spec.ts";
+import { modelParamSpecs, type ParamKind } from "./param_spec.ts";
+import type { ModelConfig } from "../config/model_config.ts";
 
 /** Permutes a row-major array: out has shape `perm.map(i => shape[i])`. */
 export function permute(
@@ -75,26 +76,7 @@ export function loadStateDict(
   state: Map<string, HostTensor>,
   source: string,
 ): void {
-  const expected = new Set(model.specs.map((s) => s.name));
-  const missing = model.specs.filter((s) => !state.has(s.name)).map((s) => s.name);
-  const unexpected = [...state.keys()].filter((k) => !expected.has(k));
-  const hint = `(model: arch ${model.config.arch}, kernelSizes [${model.config.kernelSizes}], ` +
-    `smallKernel ${model.config.smallKernel}, lkMode ${model.config.lkMode}, ` +
-    `depths [${model.config.depths}], dims [${model.config.dims}] x ${model.config.widthFactor})`;
-  if (missing.length || unexpected.length) {
-    const parts = [];
-    if (missing.length) parts.push(`missing keys ${listSome(missing)}`);
-    if (unexpected.length) parts.push(`unexpected keys ${listSome(unexpected)}`);
-    throw new DataError(`Weights ${source} do not fit the model: ${parts.join("; ")} ${hint}`);
-  }
-  for (const spec of model.specs) {
-    const t = state.get(spec.name)!;
-    if (!sameShape(t.shape, spec.torchShape)) {
-      throw new DataError(
-        `Weights ${source}: key "${spec.name}" has shape [${t.shape}], expected [${spec.torchShape}] ${hint}`,
-      );
-    }
-  }
+  checkStateDict(model.config, state, source);
   tf.tidy(() => {
     for (const spec of model.specs) {
       const t = state.get(spec.name)!;
@@ -103,6 +85,38 @@ export function loadStateDict(
       getVar(model, spec.name).assign(tf.tensor(data, spec.shape, "float32"));
     }
   });
+}
+
+/**
+ * Checks that a state_dict fits a model config exactly (keys and PyTorch shapes) without building
+ * the model; throws a DataError naming the file, the keys and the expected shapes.
+ */
+export function checkStateDict(
+  config: ModelConfig,
+  state: Map<string, HostTensor>,
+  source: string,
+): void {
+  const specs = modelParamSpecs(config);
+  const expected = new Set(specs.map((s) => s.name));
+  const missing = specs.filter((s) => !state.has(s.name)).map((s) => s.name);
+  const unexpected = [...state.keys()].filter((k) => !expected.has(k));
+  const hint = `(model: arch ${config.arch}, kernelSizes [${config.kernelSizes}], ` +
+    `smallKernel ${config.smallKernel}, lkMode ${config.lkMode}, ` +
+    `depths [${config.depths}], dims [${config.dims}] x ${config.widthFactor})`;
+  if (missing.length || unexpected.length) {
+    const parts = [];
+    if (missing.length) parts.push(`missing keys ${listSome(missing)}`);
+    if (unexpected.length) parts.push(`unexpected keys ${listSome(unexpected)}`);
+    throw new DataError(`Weights ${source} do not fit the model: ${parts.join("; ")} ${hint}`);
+  }
+  for (const spec of specs) {
+    const t = state.get(spec.name)!;
+    if (!sameShape(t.shape, spec.torchShape)) {
+      throw new DataError(
+        `Weights ${source}: key "${spec.name}" has shape [${t.shape}], expected [${spec.torchShape}] ${hint}`,
+      );
+    }
+  }
 }
 
 /** The model's weights as an official-format state_dict (PyTorch layouts, official order). */

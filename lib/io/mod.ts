@@ -1,0 +1,19 @@
+/**
+ * File I/O for tensors without Python: `.npy`, `.safetensors` and PyTorch `torch.save`
+ * checkpoints (zip and legacy formats, through a safe allow-list unpickler).
+ *
+ * @module
+ */
+
+export type { HostData, HostDType, HostTensor } from "./host_tensor.ts";
+export { sizeOf, toFloat32 } from "./host_tensor.ts";
+export { encodeNpy, readNpy } from "./npy.ts";
+export type { Safetensors } from "./safetensors.ts";
+export { encodeSafetensors, readSafetensors } from "./safetensors.ts";
+export type { ZipArchive, ZipEntry } from "./zip.ts";
+export { crc32, isZip, openZip } from "./zip.ts";
+export type { PickleContext, PickleGlobal, UnpickleOptions, UnpickleResult } from "./pickle.ts";
+export { unpickle, unpickleAt } from "./pickle.ts";
+export { DEFAULT_GLOBALS } from "./pickle_globals.ts";
+export type { ExtractStateDictOptions } from "./pth.ts";
+export { extractStateDict, isHostTensor, readPth } from "./pth.ts";

@@ -1,0 +1,276 @@
+/**
+ * PyTorch checkpoints (`torch.save` files): the zip format torch >= 1.6 writes
+ * (`<archive>/data.pkl` + `<archive>/data/<key>` storages) and the legacy pre-1.6 stream format,
+ * read through the safe unpickler; and picking the state dict out of a training checkpoint.
+ *
+ * @module
+ */
+
+import { DataError } from "../util/errors.ts";
+import { ITEM_SIZE } from "./dtype.ts";
+import type { HostDType, HostTensor } from "./host_tensor.ts";
+import { unpickleAt } from "./pickle.ts";
+import type { TorchStorage, TorchStorageType } from "./pickle_globals.ts";
+import { makeStorage } from "./pickle_globals.ts";
+import { describe } from "./pickle_util.ts";
+import { isZip, openZip } from "./zip.ts";
+
+const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
+
+/** True for a {@link HostTensor} (as produced by the readers). */
+export function isHostTensor(v: unknown): v is HostTensor {
+  return typeof v === "object" && v !== null && typeof (v as HostTensor).dtype === "string" &&
+    Array.isArray((v as HostTensor).shape) && ArrayBuffer.isView((v as HostTensor).data);
+}
+
+interface StorageId {
+  dtype: HostDType;
+  key: string;
+  numel: number;
+  view?: { key: string; offset: number; numel: number };
+}
+
+function parseStorageId(pid: unknown, name: string): StorageId {
+  const bad = (): never => {
+    throw new DataError(
+      `${name}: unsupported persistent id ${describe(pid)} (expected ('storage', type, key, ...))`,
+    );
+  };
+  if (!Array.isArray(pid) || pid[0] !== "storage" || pid.length < 5) return bad();
+  const type = pid[1] as TorchStorageType;
+  if (typeof type !== "object" || type === null || !("storageDtype" in type)) {
+    throw new DataError(`${name}: storage of unsupported type ${describe(pid[1])}`);
+  }
+  const key = String(pid[2]);
+  const numel = pid[4];
+  if (!Number.isSafeInteger(numel) || (numel as number) < 0) return bad();
+  const id: StorageId = { dtype: type.storageDtype, key, numel: numel as number };
+  const view = pid[5];
+  if (Array.isArray(view)) {
+    const [vk, off, n] = view;
+    if (!Number.isSafeInteger(off) || !Number.isSafeInteger(n)) return bad();
+    id.view = { key: String(vk), offset: off as number, numel: n as number };
+  }
+  return id;
+}
+
+function readZipPth(bytes: Uint8Array, name: string): unknown {
+  const zip = openZip(bytes, name);
+  const pkl = [...zip.entries.keys()].find((k) => /^([^/]*\/)?data\.pkl$/.test(k));
+  if (pkl === undefined) {
+    throw new DataError(
+      `${name}: zip archive has no "<archive>/data.pkl" (not a torch.save checkpoint)`,
+    );
+  }
+  const prefix = pkl.slice(0, pkl.length - "data.pkl".length);
+  const bo = zip.entries.get(`${prefix}byteorder`);
+  const order = bo ? new TextDecoder().decode(zip.read(bo)).trim() : "little";
+  if (order !== "little" && order !== "big") {
+    throw new DataError(`${name}: byteorder "${order}" (expected "little" or "big")`);
+  }
+  const storages = new Map<string, TorchStorage>();
+  const persistentLoad = (pid: unknown): TorchStorage => {
+    const id = parseStorageId(pid, name);
+    const cached = storages.get(id.key);
+    if (cached) return cached;
+    const entry = `${prefix}data/${id.key}`;
+    const e = zip.entries.get(entry);
+    if (!e) throw new DataError(`${name}: storage "${entry}" is missing from the archive`);
+    const want = id.numel * ITEM_SIZE[id.dtype];
+    const raw = zip.read(e);
+    if (raw.length < want) {
+      throw new DataError(
+        `${name}: storage "${entry}" has ${raw.length} bytes, ${id.numel} ${id.dtype} need ${want}`,
+      );
+    }
+    const st = makeStorage(id.key, id.dtype, id.numel, raw, order === "little");
+    storages.set(id.key, st);
+    return st;
+  };
+  return unpickleAt(zip.read(pkl, true), 0, { name, persistentLoad }).value;
+}
+
+function readLegacyPth(bytes: Uint8Array, name: string): unknown {
+  let r = unpickleAt(bytes, 0, { name });
+  if (r.value !== LEGACY_MAGIC) throw notCheckpoint(name);
+  r = unpickleAt(bytes, r.end, { name });
+  if (r.value !== 1001) {
+    throw new DataError(`${name}: legacy torch.save protocol ${r.value} (expected 1001)`);
+  }
+  r = unpickleAt(bytes, r.end, { name });
+  const sys = r.value instanceof Map ? r.value : new Map();
+  const little = sys.get("little_endian") !== false;
+  const mainStart = r.end;
+  // Pass 1: find where the object pickle ends and which storages (and dtypes) it names.
+  const ids = new Map<string, StorageId>();
+  const scan = unpickleAt(bytes, mainStart, {
+    name,
+    dry: true,
+    persistentLoad: (pid) => {
+      const id = parseStorageId(pid, name);
+      ids.set(id.key, id);
+      return null;
+    },
+  });
+  const keysR = unpickleAt(bytes, scan.end, { name });
+  if (!Array.isArray(keysR.value)) throw new DataError(`${name}: legacy storage key list missing`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const roots = new Map<string, TorchStorage>();
+  const raws = new Map<string, Uint8Array>();
+  let pos = keysR.end;
+  for (const k of keysR.value as unknown[]) {
+    const key = String(k);
+    const id = ids.get(key);
+    if (!id) throw new DataError(`${name}: legacy storage "${key}" is never referenced`);
+    if (pos + 8 > bytes.length) throw new DataError(`${name}: legacy storage "${key}" truncated`);
+    const numel = Number(dv.getBigInt64(pos, little));
+    const nbytes = numel * ITEM_SIZE[id.dtype];
+    pos += 8;
+    if (numel < 0 || pos + nbytes > bytes.length) {
+      throw new DataError(`${name}: legacy storage "${key}" truncated`);
+    }
+    const raw = bytes.subarray(pos, pos + nbytes);
+    raws.set(key, raw);
+    roots.set(key, makeStorage(key, id.dtype, numel, raw, little));
+    pos += nbytes;
+  }
+  const views = new Map<string, TorchStorage>();
+  return unpickleAt(bytes, mainStart, {
+    name,
+    persistentLoad: (pid) => {
+      const id = parseStorageId(pid, name);
+      const root = roots.get(id.key);
+      if (!root) throw new DataError(`${name}: legacy storage "${id.key}" has no data`);
+      if (!id.view) return root;
+      const v = id.view;
+      let st = views.get(v.key);
+      if (!st) {
+        if (v.offset < 0 || v.offset + v.numel > root.numel) {
+          throw new DataError(`${name}: legacy storage view "${v.key}" runs past its storage`);
+        }
+        const size = ITEM_SIZE[id.dtype];
+        const raw = raws.get(id.key)!.subarray(v.offset * size, (v.offset + v.numel) * size);
+        st = makeStorage(v.key, id.dtype, v.numel, raw, little);
+        views.set(v.key, st);
+      }
+      return st;
+    },
+  }).value;
+}
+
+function notCheckpoint(name: string): DataError {
+  return new DataError(
+    `${name}: not a PyTorch checkpoint (expected a zip archive as torch.save writes since 1.6, ` +
+      `or the legacy pickle stream)`,
+  );
+}
+
+/**
+ * Reads a `torch.save` file without Python. Tensors become {@link HostTensor}s (views
+ * materialised densely, in PyTorch's layout), dicts and OrderedDicts become `Map`s,
+ * `argparse.Namespace` a plain record; see {@link unpickle} for the other types.
+ *
+ * @param bytes the whole file
+ * @param name file name used in error messages
+ * @throws DataError for malformed files, or pickles naming globals outside the allow-list
+ */
+export function readPth(bytes: Uint8Array, name = "<pth>"): unknown {
+  if (isZip(bytes)) return readZipPth(bytes, name);
+  if (bytes.length > 262 && new TextDecoder().decode(bytes.subarray(257, 262)) === "ustar") {
+    throw new DataError(
+      `${name}: tar-format torch.save file (torch < 0.4) is not supported; re-save it with ` +
+        `torch >= 1.6 (torch.save(torch.load(f), f))`,
+    );
+  }
+  if (bytes[0] === 0x80 && bytes[1] === 0x02 && bytes[2] === 0x8a) {
+    return readLegacyPth(bytes, name);
+  }
+  throw notCheckpoint(name);
+}
+
+/** Options of {@link extractStateDict}. */
+export interface ExtractStateDictOptions {
+  /**
+   * Which entry of a training checkpoint to use: `"auto"` (default) takes `model`, then
+   * `state_dict`, then `model_ema`, else the object itself when it is a bare state dict.
+   */
+  entry?: "model" | "model_ema" | "auto";
+  /** File name used in error messages. */
+  name?: string;
+}
+
+function entriesOf(obj: unknown): [unknown, unknown][] | undefined {
+  if (obj instanceof Map) return [...obj];
+  if (
+    typeof obj === "object" && obj !== null && !Array.isArray(obj) && !isHostTensor(obj) &&
+    !ArrayBuffer.isView(obj)
+  ) {
+    return Object.entries(obj);
+  }
+  return undefined;
+}
+
+/**
+ * Picks the state dict out of what {@link readPth} returned: a training checkpoint
+ * (`{model, model_ema, optimizer, epoch, args, ...}`) or a bare state dict. A leading `module.`
+ * (DistributedDataParallel) is stripped from every key; int64 buffers such as
+ * `num_batches_tracked` are kept.
+ *
+ * @throws DataError listing the available top-level keys when the entry is missing, or naming
+ *   the key whose value is not a tensor
+ */
+export function extractStateDict(
+  obj: unknown,
+  opts: ExtractStateDictOptions = {},
+): Map<string, HostTensor> {
+  const name = opts.name ?? "<checkpoint>";
+  const entry = opts.entry ?? "auto";
+  const top = entriesOf(obj);
+  if (!top) throw new DataError(`${name}: checkpoint is a ${describe(obj)}, expected a dict`);
+  const keys = top.map(([k]) => String(k));
+  const find = (k: string) => top.find(([key]) => key === k);
+  const isBare = top.length > 0 && top.every(([, v]) => isHostTensor(v));
+  let chosen: unknown;
+  let where = "";
+  if (entry === "auto") {
+    const hit = find("model") ?? find("state_dict") ?? find("model_ema");
+    if (hit) (chosen = hit[1]), (where = `"${hit[0]}"`);
+    else if (isBare) chosen = obj;
+  } else {
+    const hit = find(entry);
+    if (hit) (chosen = hit[1]), (where = `"${entry}"`);
+  }
+  if (chosen === undefined) {
+    throw new DataError(
+      `${name}: no ${entry === "auto" ? "state dict" : `entry "${entry}"`} found; top-level ` +
+        `keys: ${
+          keys.length
+            ? keys.slice(0, 8).map((k) => JSON.stringify(k)).join(", ") +
+              (keys.length > 8 ? ` (+${keys.length - 8} more)` : "")
+            : "(none)"
+        }` +
+        (isBare ? ` (a bare state dict: use entry "auto")` : ""),
+    );
+  }
+  const items = entriesOf(chosen);
+  if (!items) {
+    throw new DataError(`${name}: entry ${where} is a ${describe(chosen)}, expected a state dict`);
+  }
+  const out = new Map<string, HostTensor>();
+  for (const [k, v] of items) {
+    if (typeof k !== "string") {
+      throw new DataError(`${name}: state dict ${where} has a non-string key ${String(k)}`);
+    }
+    if (!isHostTensor(v)) {
+      throw new DataError(
+        `${name}: state dict ${where} key "${k}" holds a ${describe(v)}, expected a tensor`,
+      );
+    }
+    const key = k.startsWith("module.") ? k.slice("module.".length) : k;
+    if (out.has(key)) {
+      throw new DataError(`${name}: key "${key}" appears both with and without "module."`);
+    }
+    out.set(key, v);
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * Eval-mode inference on PyTorch-convention NCHW float32 inputs.
+ *
+ * @module
+ */
+import type { HostTensor } from "../io/host_tensor.ts";
+import { tf } from "../tf.ts";
+import { DataError } from "../util/errors.ts";
+import { stageMaps } from "./count.ts";
+import { forward } from "./forward.ts";
+import type { Model } from "./model.ts";
+import type { ModelConfig } from "../config/model_config.ts";
+
+/**
+ * Checks that `x` is a float32 NCHW batch the model accepts; throws a DataError naming `source`.
+ */
+export function checkNchwInput(
+  config: Pick<ModelConfig, "inChannels">,
+  x: HostTensor,
+  source: string,
+): void {
+  const want = `float32 [N, ${config.inChannels}, H, W] (NCHW, H and W >= 32)`;
+  if (x.dtype !== "float32") {
+    throw new DataError(`Input ${source} has dtype ${x.dtype}, expected ${want}`);
+  }
+  if (x.shape.length !== 4) {
+    throw new DataError(`Input ${source} has shape [${x.shape}], expected ${want}`);
+  }
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  if (n < 1 || c !== config.inChannels) {
+    throw new DataError(`Input ${source} has shape [${x.shape}], expected ${want}`);
+  }
+  if (stageMaps(h, w).some(([a, b]) => a < 1 || b < 1)) {
+    throw new DataError(`Input ${source} has shape [${x.shape}]: H and W must be >= 32 (${want})`);
+  }
+}
+
+/** Runs eval-mode inference in batches; returns logits [N, numClasses] row-major. */
+export async function predictNchw(
+  model: Model,
+  x: HostTensor,
+  batchSize = 8,
+): Promise<Float32Array> {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const k = model.config.numClasses;
+  const outData = new Float32Array(n * k);
+  const per = c * h * w;
+  for (let i = 0; i < n; i += batchSize) {
+    const b = Math.min(batchSize, n - i);
+    const slice = (x.data as Float32Array).subarray(i * per, (i + b) * per);
+    const logits = tf.tidy(() => {
+      const nchw = tf.tensor4d(slice, [b, c, h, w]);
+      const nhwc = tf.transpose(nchw, [0, 2, 3, 1]) as tf.Tensor4D;
+      return forward(model, nhwc, { training: false });
+    });
+    outData.set(await logits.data() as Float32Array, i * k);
+    logits.dispose();
+  }
+  return outData;
+}

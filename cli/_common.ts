@@ -1,0 +1,103 @@
+/**
+ * CLI plumbing shared by the subcommands: stderr logging (honours --quiet and NO_COLOR), the
+ * repeatable `--set` collector, backend selection with a report of the adapter, and text tables.
+ *
+ * @module
+ */
+import { type BackendName, initBackend } from "../lib/ops/mod.ts";
+import { tf } from "../lib/tf.ts";
+
+/** Flags every command understands. */
+export interface CommonFlags {
+  quiet?: boolean | undefined;
+  debug?: boolean | undefined;
+}
+
+const useColor = !Deno.env.get("NO_COLOR") && Deno.stderr.isTerminal() &&
+  Deno.env.get("TERM") !== "dumb";
+
+/** Dims text on a colour terminal. */
+export function dim(s: string): string {
+  return useColor ? `\x1b[2m${s}\x1b[22m` : s;
+}
+
+/** Bold red on a colour terminal. */
+export function red(s: string): string {
+  return useColor ? `\x1b[1;31m${s}\x1b[0m` : s;
+}
+
+/** Writes one line to stderr unless --quiet. */
+export function info(flags: CommonFlags, line: string): void {
+  if (!flags.quiet) console.error(dim(line));
+}
+
+/** Writes data to stdout (tables, JSON). */
+export function out(text: string): void {
+  console.log(text);
+}
+
+/** commander collector for repeatable options (`--set a=1 --set b=2`). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Parses a positive integer flag or throws with the flag's name. */
+export function positiveInt(flag: string): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new Error(`option '${flag}' must be a positive integer, got "${v}"`);
+    }
+    return n;
+  };
+}
+
+/**
+ * Mesa's Vulkan loader complains on stderr when XDG_RUNTIME_DIR is unset (containers, CI); give it
+ * a private folder so the complaint does not drown the CLI's own output.
+ */
+export function quietMesa(): void {
+  if (!Deno.env.get("XDG_RUNTIME_DIR")) {
+    Deno.env.set("XDG_RUNTIME_DIR", Deno.makeTempDirSync({ prefix: "slak-xdg-" }));
+  }
+}
+
+/** Information about the selected backend, for logs and run records. */
+export interface BackendInfo {
+  backend: "cpu" | "webgpu";
+  adapter: string | null;
+}
+
+/** Selects the backend (auto = webgpu when an adapter exists) and reports it on stderr. */
+export async function selectBackend(name: BackendName, flags: CommonFlags): Promise<BackendInfo> {
+  quietMesa();
+  const backend = await initBackend(name);
+  let adapter: string | null = null;
+  if (backend === "webgpu") {
+    try {
+      const a = await navigator.gpu.requestAdapter();
+      const i = a?.info;
+      adapter = i ? (i.description || `${i.vendor} ${i.device}`.trim()) : null;
+    } catch {
+      adapter = null;
+    }
+  }
+  info(flags, `backend: ${backend}${adapter ? ` (${adapter})` : ""} · tfjs ${tf.version_core}`);
+  return { backend, adapter };
+}
+
+/** Renders rows as an aligned text table (first row = header; numbers right-aligned). */
+export function textTable(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
+  const numeric = (s: string) => /^[-+]?[\d,.]+[%GMKx]?$/.test(s);
+  const line = (r: readonly string[]) =>
+    r.map((cell, c) => (numeric(cell) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join("  ").trimEnd();
+  const sep = widths.map((w) => "-".repeat(w)).join("  ");
+  return [line(rows[0]!), sep, ...rows.slice(1).map(line)].join("\n");
+}
+
+/** 28589128 → "28,589,128". */
+export function commas(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}

@@ -1,0 +1,70 @@
+/**
+ * `slak infer [MODEL] --weights F --input X.npy --output Y.npy`: eval-mode logits for an NCHW
+ * float32 batch, from official PyTorch checkpoints or safetensors.
+ *
+ * @module
+ */
+import { Command, Option } from "commander";
+import { encodeNpy, readNpy } from "../lib/io/mod.ts";
+import {
+  buildModel,
+  checkStateDict,
+  disposeModel,
+  loadStateDict,
+  predictNchw,
+} from "../lib/models/mod.ts";
+import { checkNchwInput } from "../lib/models/predict.ts";
+import { DataError } from "../lib/util/errors.ts";
+import { writeFileAtomic } from "../lib/util/fs.ts";
+import { collect, info, positiveInt, selectBackend } from "./_common.ts";
+import { modelForWeights } from "./_model_source.ts";
+
+async function readInput(path: string) {
+  try {
+    return readNpy(await Deno.readFile(path), path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new DataError(`Input file not found: ${path}`);
+    throw e;
+  }
+}
+
+/** The `infer` subcommand. */
+export function inferCommand() {
+  return new Command("infer")
+    .description("run eval-mode inference on a float32 NCHW .npy and write logits as .npy")
+    .argument("[model]", "registered model name (optional when the weights carry their config)")
+    .requiredOption("--weights <file>", ".pth (official checkpoint or state_dict) or .safetensors")
+    .requiredOption("--input <file>", "float32 .npy of shape [N, C, H, W]")
+    .requiredOption("--output <file>", "where to write float32 logits [N, numClasses] (.npy)")
+    .option("--config <file>", "YAML/JSON file of model fields")
+    .option("--set <path=value>", "override a model field (repeatable)", collect, [] as string[])
+    .option("--ema", "load the model_ema entry of a training checkpoint")
+    .option("--batch-size <n>", "images per forward pass", positiveInt("--batch-size"), 8)
+    .addOption(
+      new Option("--backend <name>", "compute backend").choices(["cpu", "webgpu", "auto"] as const)
+        .default("auto" as const),
+    )
+    .option("--quiet", "no progress on stderr")
+    .action(async (model, opts) => {
+      const { config, weights } = await modelForWeights(model, opts.weights, opts);
+      checkStateDict(config, weights.state, opts.weights);
+      const x = await readInput(opts.input);
+      checkNchwInput(config, x, opts.input);
+      await selectBackend(opts.backend, opts);
+      const m = buildModel(config, { zeros: true });
+      try {
+        loadStateDict(m, weights.state, opts.weights);
+        const t0 = performance.now();
+        const logits = await predictNchw(m, x, opts.batchSize);
+        const n = x.shape[0]!;
+        info(opts, `${n} images in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+        await writeFileAtomic(
+          opts.output,
+          encodeNpy({ dtype: "float32", shape: [n, config.numClasses], data: logits }),
+        );
+        info(opts, `wrote ${opts.output} [${n}, ${config.numClasses}]`);
+      } finally {
+        disposeModel(m);
+      }
+    });
+}

@@ -1,0 +1,58 @@
+/**
+ * The `slak` command line. Each subcommand lives in its own file; this one wires them and turns
+ * errors into one clear line on stderr and a non-zero exit code (`--debug` shows the stack).
+ *
+ * @module
+ */
+import { Command, CommanderError } from "commander";
+import { EXIT, UserError } from "../lib/util/errors.ts";
+import { red } from "./_common.ts";
+import { countCommand } from "./count.ts";
+import { inferCommand } from "./infer.ts";
+import { modelsCommand } from "./models.ts";
+
+/** Version printed by `slak --version`. */
+export const VERSION = "0.1.0";
+
+function program(): Command {
+  const p = new Command("slak")
+    .description("SLaK: sparse large-kernel ConvNets on TensorFlow.js, with WebGPU kernels")
+    .version(VERSION)
+    .option("--debug", "show stack traces on errors")
+    .enablePositionalOptions(false)
+    .showHelpAfterError(false)
+    .exitOverride();
+  p.addCommand(modelsCommand());
+  p.addCommand(countCommand());
+  p.addCommand(inferCommand());
+  for (const c of p.commands) c.exitOverride();
+  return p;
+}
+
+/** Runs the CLI on `argv` (without the program name); returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes("--debug");
+  const args = argv.filter((a) => a !== "--debug");
+  try {
+    await program().parseAsync(args, { from: "user" });
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return EXIT.ok; // --help, --version
+      return EXIT.usage; // commander already printed "error: ..."
+    }
+    if (e instanceof UserError) {
+      console.error(red(`slak: error: ${e.message}`));
+      if (debug) console.error(e.stack);
+      return e.exitCode;
+    }
+    console.error(red(`slak: error: ${(e as Error)?.message ?? String(e)}`));
+    if (debug) console.error((e as Error)?.stack);
+    else console.error("(run with --debug for the stack trace)");
+    return EXIT.failure;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,49 @@
+/**
+ * CPU kernel of the fused decomposed op: two clipped depthwise passes into one buffer plus bias.
+ *
+ * @module
+ */
+import type { tf } from "../../tf.ts";
+import { depthwiseGeometry } from "../large_depthwise/geometry.ts";
+import { depthwiseForwardCpu } from "../large_depthwise/cpu_forward.ts";
+import { type CpuBackendLike, cpuValues } from "../large_depthwise/cpu_kernel.ts";
+import { SLAK_FUSED_DECOMPOSED } from "./kernel_names.ts";
+
+/** y = conv(x, kTall) + conv(x, kWide) + bias on NHWC typed arrays. */
+export function fusedDecomposedCpu(
+  x: Float32Array,
+  xShape: readonly number[],
+  kTall: Float32Array,
+  tallShape: readonly number[],
+  kWide: Float32Array,
+  wideShape: readonly number[],
+  bias: Float32Array,
+): Float32Array {
+  const y = depthwiseForwardCpu(x, kTall, depthwiseGeometry(xShape, tallShape));
+  depthwiseForwardCpu(x, kWide, depthwiseGeometry(xShape, wideShape), y, true);
+  const c = xShape[3];
+  for (let i = 0; i < y.length; i += c) {
+    for (let j = 0; j < c; j++) y[i + j] += bias[j];
+  }
+  return y;
+}
+
+function fused({ inputs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { x, kTall, kWide, bias } = inputs as Record<string, tf.TensorInfo>;
+  const b = backend as unknown as CpuBackendLike;
+  const y = fusedDecomposedCpu(
+    cpuValues(b, x),
+    x.shape,
+    cpuValues(b, kTall),
+    kTall.shape,
+    cpuValues(b, kWide),
+    kWide.shape,
+    cpuValues(b, bias),
+  );
+  return b.makeTensorInfo(x.shape.slice(), "float32", y);
+}
+
+/** Kernel config for the "cpu" backend. */
+export const FUSED_DECOMPOSED_CPU_KERNELS: tf.KernelConfig[] = [
+  { kernelName: SLAK_FUSED_DECOMPOSED, backendName: "cpu", kernelFunc: fused },
+];

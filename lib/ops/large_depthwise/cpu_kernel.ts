@@ -1,0 +1,67 @@
+/**
+ * CPU kernel configs for the large depthwise trio, backed by the plain-JS typed-array loops in
+ * cpu_forward.ts / cpu_backprop_filter.ts.
+ *
+ * @module
+ */
+import type { tf } from "../../tf.ts";
+import { depthwiseGeometry } from "./geometry.ts";
+import { depthwiseBackpropInputCpu, depthwiseForwardCpu } from "./cpu_forward.ts";
+import { depthwiseBackpropFilterCpu } from "./cpu_backprop_filter.ts";
+import {
+  SLAK_DEPTHWISE,
+  SLAK_DEPTHWISE_BACKPROP_FILTER,
+  SLAK_DEPTHWISE_BACKPROP_INPUT,
+} from "./kernel_names.ts";
+
+/** The subset of tfjs's MathBackendCPU the kernels use. */
+export interface CpuBackendLike {
+  readSync(dataId: tf.DataId): tf.backend_util.BackendValues;
+  makeTensorInfo(
+    shape: number[],
+    dtype: tf.DataType,
+    values?: tf.backend_util.BackendValues,
+  ): tf.TensorInfo;
+}
+
+/** Reads a float32 tensor's values from the cpu backend (no copy). */
+export function cpuValues(backend: CpuBackendLike, t: tf.TensorInfo): Float32Array {
+  const v = backend.readSync(t.dataId);
+  if (!(v instanceof Float32Array)) {
+    throw new Error(`large depthwise conv (cpu): expected float32 input, got ${t.dtype}`);
+  }
+  return v;
+}
+
+function forward({ inputs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+  const b = backend as unknown as CpuBackendLike;
+  const g = depthwiseGeometry(x.shape, filter.shape);
+  const y = depthwiseForwardCpu(cpuValues(b, x), cpuValues(b, filter), g);
+  return b.makeTensorInfo(x.shape.slice(), "float32", y);
+}
+
+function backpropInput({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const { inputShape } = attrs as unknown as { inputShape: number[] };
+  const b = backend as unknown as CpuBackendLike;
+  const g = depthwiseGeometry(inputShape, filter.shape);
+  const dx = depthwiseBackpropInputCpu(cpuValues(b, dy), cpuValues(b, filter), g);
+  return b.makeTensorInfo(inputShape.slice(), "float32", dx);
+}
+
+function backpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const { filterShape } = attrs as unknown as { filterShape: number[] };
+  const b = backend as unknown as CpuBackendLike;
+  const g = depthwiseGeometry(x.shape, filterShape);
+  const dw = depthwiseBackpropFilterCpu(cpuValues(b, x), cpuValues(b, dy), g);
+  return b.makeTensorInfo(filterShape.slice(), "float32", dw);
+}
+
+/** Kernel configs registering the trio for the "cpu" backend. */
+export const LARGE_DEPTHWISE_CPU_KERNELS: tf.KernelConfig[] = [
+  { kernelName: SLAK_DEPTHWISE, backendName: "cpu", kernelFunc: forward },
+  { kernelName: SLAK_DEPTHWISE_BACKPROP_INPUT, backendName: "cpu", kernelFunc: backpropInput },
+  { kernelName: SLAK_DEPTHWISE_BACKPROP_FILTER, backendName: "cpu", kernelFunc: backpropFilter },
+];

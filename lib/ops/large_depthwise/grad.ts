@@ -1,0 +1,36 @@
+/**
+ * Gradient of the large depthwise conv: dx via the backprop-input kernel, dW via the
+ * backprop-filter kernel (both ours, on whatever backend is active).
+ *
+ * @module
+ */
+import { tf } from "../../tf.ts";
+import {
+  SLAK_DEPTHWISE,
+  SLAK_DEPTHWISE_BACKPROP_FILTER,
+  SLAK_DEPTHWISE_BACKPROP_INPUT,
+} from "./kernel_names.ts";
+
+/** Registered with tf.registerGradient by registerOps(). */
+export const LARGE_DEPTHWISE_GRAD: tf.GradConfig = {
+  kernelName: SLAK_DEPTHWISE,
+  inputsToSave: ["x", "filter"],
+  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+    const [x, filter] = saved;
+    const g = dy as tf.Tensor;
+    return {
+      x: () =>
+        tf.engine().runKernel(
+          SLAK_DEPTHWISE_BACKPROP_INPUT,
+          { dy: g, filter },
+          { inputShape: x.shape },
+        ) as tf.Tensor,
+      filter: () =>
+        tf.engine().runKernel(
+          SLAK_DEPTHWISE_BACKPROP_FILTER,
+          { x, dy: g },
+          { filterShape: filter.shape },
+        ) as tf.Tensor,
+    };
+  },
+};

@@ -1,0 +1,57 @@
+/**
+ * Large-kernel depthwise conv (stride 1, 'same'): the op every large-kernel branch uses, with
+ * our own CPU and WebGPU kernels registered under new names by registerOps().
+ *
+ * @module
+ */
+import { tf } from "../../tf.ts";
+import { depthwiseGeometry } from "./geometry.ts";
+import {
+  SLAK_DEPTHWISE,
+  SLAK_DEPTHWISE_BACKPROP_FILTER,
+  SLAK_DEPTHWISE_BACKPROP_INPUT,
+} from "./kernel_names.ts";
+
+export {
+  SLAK_DEPTHWISE,
+  SLAK_DEPTHWISE_BACKPROP_FILTER,
+  SLAK_DEPTHWISE_BACKPROP_INPUT,
+} from "./kernel_names.ts";
+export { depthwiseFlops, type DepthwiseGeometry, depthwiseGeometry } from "./geometry.ts";
+
+/**
+ * Depthwise 2-D conv, stride 1, 'same' padding (kh//2, kw//2), odd kernel sides. `x` is NHWC,
+ * `filter` is [kh, kw, C, 1] (as tf.depthwiseConv2d). Differentiable via tf.grads.
+ * Requires registerOps() (done by initBackend) for the active backend.
+ */
+export function largeKernelDepthwiseConv2d(x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
+  depthwiseGeometry(x.shape, filter.shape);
+  return tf.engine().runKernel(SLAK_DEPTHWISE, { x, filter }, {}) as tf.Tensor4D;
+}
+
+/** The data gradient dx of {@link largeKernelDepthwiseConv2d} for upstream gradient dy. */
+export function largeKernelDepthwiseBackpropInput(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+): tf.Tensor4D {
+  depthwiseGeometry(dy.shape, filter.shape);
+  return tf.engine().runKernel(
+    SLAK_DEPTHWISE_BACKPROP_INPUT,
+    { dy, filter },
+    { inputShape: dy.shape },
+  ) as tf.Tensor4D;
+}
+
+/** The filter gradient dW [kh, kw, C, 1] of {@link largeKernelDepthwiseConv2d}. */
+export function largeKernelDepthwiseBackpropFilter(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+): tf.Tensor4D {
+  depthwiseGeometry(x.shape, filterShape);
+  return tf.engine().runKernel(
+    SLAK_DEPTHWISE_BACKPROP_FILTER,
+    { x, dy },
+    { filterShape },
+  ) as tf.Tensor4D;
+}

@@ -1,0 +1,39 @@
+/**
+ * One list of every custom kernel and gradient, and an idempotent registerOps() that installs
+ * them under our own kernel names (tfjs's own kernels are never overridden). Importing this file
+ * registers nothing; call registerOps() (initBackend does).
+ *
+ * @module
+ */
+import { tf } from "../tf.ts";
+import { LARGE_DEPTHWISE_CPU_KERNELS } from "./large_depthwise/cpu_kernel.ts";
+import { LARGE_DEPTHWISE_WEBGPU_KERNELS } from "./large_depthwise/webgpu_kernel.ts";
+import { LARGE_DEPTHWISE_GRAD } from "./large_depthwise/grad.ts";
+import { FUSED_DECOMPOSED_CPU_KERNELS } from "./fused_decomposed/cpu_kernel.ts";
+import { FUSED_DECOMPOSED_WEBGPU_KERNELS } from "./fused_decomposed/webgpu_kernel.ts";
+
+/** Backends our kernels exist for. */
+export type OpsBackend = "cpu" | "webgpu";
+
+const KERNELS: Record<OpsBackend, tf.KernelConfig[]> = {
+  cpu: [...LARGE_DEPTHWISE_CPU_KERNELS, ...FUSED_DECOMPOSED_CPU_KERNELS],
+  webgpu: [...LARGE_DEPTHWISE_WEBGPU_KERNELS, ...FUSED_DECOMPOSED_WEBGPU_KERNELS],
+};
+
+const GRADS: tf.GradConfig[] = [LARGE_DEPTHWISE_GRAD];
+
+/**
+ * Registers our kernels for the given backends (default both) and our gradients. Skips anything
+ * already registered, so repeated calls are no-ops. The "webgpu" kernels can be registered before
+ * the webgpu backend exists (tfjs looks kernels up by name when they run).
+ */
+export function registerOps(backends: readonly OpsBackend[] = ["cpu", "webgpu"]): void {
+  for (const backend of backends) {
+    for (const config of KERNELS[backend]) {
+      if (tf.getKernel(config.kernelName, backend) === undefined) tf.registerKernel(config);
+    }
+  }
+  for (const grad of GRADS) {
+    if (tf.getGradient(grad.kernelName) === undefined) tf.registerGradient(grad);
+  }
+}

@@ -7,6 +7,7 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../lib/util/errors.ts";
 import { red } from "./_common.ts";
+import { benchCommand } from "./bench.ts";
 import { countCommand } from "./count.ts";
 import { inferCommand } from "./infer.ts";
 import { modelsCommand } from "./models.ts";
@@ -25,7 +26,12 @@ function program(): Command {
   p.addCommand(modelsCommand());
   p.addCommand(countCommand());
   p.addCommand(inferCommand());
-  for (const c of p.commands) c.exitOverride();
+  p.addCommand(benchCommand());
+  const override = (c: Command) => {
+    c.exitOverride();
+    c.commands.forEach((sub) => override(sub as unknown as Command));
+  };
+  p.commands.forEach((c) => override(c as unknown as Command));
   return p;
 }
 

@@ -1,0 +1,15 @@
+/**
+ * `slak bench ...`: benchmarks that print ratios against a baseline measured in the same run.
+ * Each benchmark lives in its own file and is added here.
+ *
+ * @module
+ */
+import { Command } from "commander";
+
+/** The `bench` command group. */
+export function benchCommand() {
+  const bench = new Command("bench").description(
+    "benchmarks (ratios against a baseline measured in the same process)",
+  );
+  return bench;
+}

@@ -1,0 +1,92 @@
+/**
+ * The training config (`slak train --config F`): sections model, data, optimizer, schedule,
+ * sparsity, regularization and run. Strict: unknown keys and out-of-range values are rejected.
+ * The resolved form (defaults filled, model config expanded) is what a run records in
+ * config.json and what its run id hashes.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { DataConfigSchema } from "../data/config.ts";
+
+/** `model`: a registry name plus overrides of any model field. */
+export const TrainModelSchema = z.strictObject({
+  /** Registry name (see `slak models`). */
+  name: z.string(),
+  /** Model fields layered over the registry defaults (checked strictly at resolution). */
+  overrides: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** `optimizer`: AdamW with decoupled weight decay (none on 1-D parameters and biases). */
+export const OptimizerSchema = z.strictObject({
+  /** Peak learning rate. */
+  lr: z.number().positive().default(4e-3),
+  /** Decoupled weight decay (AdamW). */
+  weightDecay: z.number().min(0).default(0.05),
+  betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]),
+  eps: z.number().positive().default(1e-8),
+  /** Images per forward/backward pass. */
+  batchSize: z.int().min(1).default(32),
+  /** Gradient accumulation: optimizer steps every `accumSteps` batches. */
+  accumSteps: z.int().min(1).default(1),
+});
+
+/** `schedule`: linear warmup then per-step cosine to `minLr`. */
+export const ScheduleSchema = z.strictObject({
+  epochs: z.int().min(1).default(10),
+  warmupEpochs: z.number().min(0).default(1),
+  minLr: z.number().min(0).default(1e-6),
+});
+
+/** `sparsity`: SLaK's dynamic sparse training (active when the model's `sparsity` > 0). */
+export const SparsitySchema = z.strictObject({
+  /** Layer-wise density rule for the initial random masks. */
+  init: z.enum(["snip", "erk", "uniform"]).default("snip"),
+  /** Prune-and-grow every `updateEvery` optimizer steps; null = static masks (official --fix). */
+  updateEvery: z.int().min(1).nullable().default(2000),
+  /** Initial prune rate p0 (cosine-decayed to 0.005 over the run). */
+  pruneRate: z.number().min(0).max(1).default(0.5),
+  /** Growth rule. */
+  growth: z.enum(["random", "gradient"]).default("random"),
+  /** Mask only the large-kernel branches (official --only-L). */
+  onlyLargeKernel: z.boolean().default(false),
+});
+
+/** `regularization`: label smoothing, mixup/cutmix, EMA. */
+export const RegularizationSchema = z.strictObject({
+  labelSmoothing: z.number().min(0).lt(1).default(0.1),
+  /** Mixup alpha (0 = off). */
+  mixup: z.number().min(0).default(0),
+  /** CutMix alpha (0 = off). */
+  cutmix: z.number().min(0).default(0),
+  /** Probability of switching to cutmix when both are on. */
+  mixSwitchProb: z.number().min(0).max(1).default(0.5),
+  /** EMA decay of the weights (null = no EMA). */
+  emaDecay: z.number().gt(0).lt(1).nullable().default(null),
+});
+
+/** `run`: seed, evaluation and checkpointing. */
+export const RunSchema = z.strictObject({
+  /** Root seed; split into named streams (init, data, dropout, mask, mix). */
+  seed: z.int().min(0).default(0),
+  /** Also checkpoint every N optimizer steps (0 = only at epoch ends). */
+  checkpointEverySteps: z.int().min(0).default(0),
+  /** Limit evaluation to this many test images (0 = all). */
+  evalLimit: z.int().min(0).default(0),
+});
+
+/** The whole training config. */
+export const TrainConfigSchema = z.strictObject({
+  model: TrainModelSchema,
+  data: DataConfigSchema,
+  optimizer: OptimizerSchema.default(OptimizerSchema.parse({})),
+  schedule: ScheduleSchema.default(ScheduleSchema.parse({})),
+  sparsity: SparsitySchema.default(SparsitySchema.parse({})),
+  regularization: RegularizationSchema.default(RegularizationSchema.parse({})),
+  run: RunSchema.default(RunSchema.parse({})),
+});
+
+/** A parsed training config (defaults applied). */
+export type TrainConfig = z.output<typeof TrainConfigSchema>;
+/** A training config as users write it. */
+export type TrainConfigInput = z.input<typeof TrainConfigSchema>;

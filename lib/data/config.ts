@@ -1,0 +1,165 @@
+/**
+ * The `data` section of a training config: a strict zod schema with one variant per data set
+ * kind (discriminated on `kind`), dataset-appropriate defaults, and `resolveDataConfig`, which
+ * fills in the normalization defaults that depend on more than the kind (CIFAR-10 vs -100).
+ *
+ * @module
+ */
+import { z } from "zod";
+import { ConfigError } from "../util/errors.ts";
+import type { Augment, Normalize } from "./types.ts";
+
+/** Default folder of Debian's `dataset-fashion-mnist` package. */
+export const FASHION_MNIST_PATH = "/usr/share/datasets/fashion-mnist";
+
+const NormalizeSchema = z.strictObject({
+  mean: z.array(z.number()).min(1),
+  std: z.array(z.number().positive()).min(1),
+});
+
+function augmentSchema(def: Augment) {
+  return z.strictObject({
+    crop: z.strictObject({ pad: z.number().int().min(0).max(64) }).nullable().default(def.crop),
+    flip: z.boolean().default(def.flip),
+  }).default(def);
+}
+
+const count = z.number().int().positive();
+
+/** Procedural Pathfinder (Long Range Arena recipe), generated from `seed`. */
+export const PathfinderConfigSchema = z.strictObject({
+  kind: z.literal("pathfinder"),
+  size: z.union([z.literal(32), z.literal(64), z.literal(128)]).default(32),
+  difficulty: z.enum(["easy", "intermediate", "hard"]).default("easy"),
+  trainSize: count.default(20000),
+  testSize: count.default(2000),
+  seed: z.number().int().min(0).default(0),
+  /** Folder for a generated-image cache (one file per split), or null for none. */
+  cacheDir: z.string().min(1).nullable().default(null),
+  augment: augmentSchema({ crop: null, flip: false }),
+  normalize: NormalizeSchema.optional(),
+});
+
+/** Cluttered large-canvas variant of an item data set. */
+export const CanvasSchema = z.strictObject({
+  size: z.number().int().min(28).max(1024).default(64),
+  distractors: z.number().int().min(0).max(256).default(4),
+  distractorSize: z.number().int().min(1).max(28).default(8),
+});
+
+/** Fashion-MNIST from IDX files, optionally on a cluttered canvas. */
+export const FashionMnistConfigSchema = z.strictObject({
+  kind: z.literal("fashion_mnist"),
+  path: z.string().min(1).default(FASHION_MNIST_PATH),
+  trainSize: count.optional(),
+  testSize: count.optional(),
+  /** Seed of the canvas placement and distractors (unused without a canvas). */
+  seed: z.number().int().min(0).default(0),
+  canvas: CanvasSchema.nullable().default(null),
+  augment: augmentSchema({ crop: null, flip: false }),
+  normalize: NormalizeSchema.optional(),
+});
+
+/** CIFAR-10 or CIFAR-100, binary version. */
+export const CifarConfigSchema = z.strictObject({
+  kind: z.literal("cifar"),
+  path: z.string().min(1),
+  variant: z.union([z.literal(10), z.literal(100)]).default(10),
+  trainSize: count.optional(),
+  testSize: count.optional(),
+  augment: augmentSchema({ crop: { pad: 4 }, flip: true }),
+  normalize: NormalizeSchema.optional(),
+});
+
+/** An ImageFolder tree: `train/<class>/*.{png,jpg,jpeg}` and `val/<class>/...`. */
+export const ImageFolderConfigSchema = z.strictObject({
+  kind: z.literal("imagefolder"),
+  path: z.string().min(1),
+  size: z.number().int().min(8).max(1024).default(224),
+  /** Keep decoded, resized images in memory after their first use. */
+  cache: z.boolean().default(false),
+  augment: augmentSchema({ crop: null, flip: true }),
+  normalize: NormalizeSchema.optional(),
+});
+
+/** The `data` section of a training config. */
+export const DataConfigSchema = z.discriminatedUnion("kind", [
+  PathfinderConfigSchema,
+  FashionMnistConfigSchema,
+  CifarConfigSchema,
+  ImageFolderConfigSchema,
+]);
+
+/** A parsed `data` config (defaults applied). */
+export type DataConfig = z.output<typeof DataConfigSchema>;
+/** A `data` config as written by the user (defaults optional). */
+export type DataConfigInput = z.input<typeof DataConfigSchema>;
+/** One variant of {@link DataConfig}. */
+export type PathfinderConfig = z.output<typeof PathfinderConfigSchema>;
+/** One variant of {@link DataConfig}. */
+export type FashionMnistConfig = z.output<typeof FashionMnistConfigSchema>;
+/** One variant of {@link DataConfig}. */
+export type CifarConfig = z.output<typeof CifarConfigSchema>;
+/** One variant of {@link DataConfig}. */
+export type ImageFolderConfig = z.output<typeof ImageFolderConfigSchema>;
+/** Canvas settings of the cluttered variant. */
+export type CanvasConfig = z.output<typeof CanvasSchema>;
+
+/** A data config whose normalization is filled in. */
+export type ResolvedDataConfig = DataConfig & { normalize: Normalize };
+
+/** The data set kinds. */
+export const DATA_KINDS = ["pathfinder", "fashion_mnist", "cifar", "imagefolder"] as const;
+
+/** Channels of the images of a config's data set. */
+export function channelsOf(config: DataConfig): number {
+  return config.kind === "pathfinder" || config.kind === "fashion_mnist" ? 1 : 3;
+}
+
+/**
+ * Default normalization of a data set: the usual published per-channel statistics (Fashion-MNIST,
+ * CIFAR-10/100, ImageNet for ImageFolder), and 0.5/0.5 for Pathfinder (maps [0,1] to [-1,1]).
+ */
+export function defaultNormalize(config: DataConfig): Normalize {
+  switch (config.kind) {
+    case "pathfinder":
+      return { mean: [0.5], std: [0.5] };
+    case "fashion_mnist":
+      return { mean: [0.286], std: [0.353] };
+    case "cifar":
+      return config.variant === 10
+        ? { mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.2435, 0.2616] }
+        : { mean: [0.5071, 0.4865, 0.4409], std: [0.2673, 0.2564, 0.2762] };
+    case "imagefolder":
+      return { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+  }
+}
+
+/**
+ * Parses a `data` section (throws `ConfigError` naming the field) and fills in its normalization.
+ * @param input the raw `data` value of a config file
+ * @param where prefix for error messages (default `"data"`)
+ * @example
+ * ```ts
+ * const c = resolveDataConfig({ kind: "pathfinder", size: 64 });
+ * if (c.normalize.mean.length !== 1) throw new Error("pathfinder is gray");
+ * ```
+ */
+export function resolveDataConfig(input: unknown, where = "data"): ResolvedDataConfig {
+  const parsed = DataConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = [where, ...issue.path.map(String)].join(".");
+    throw new ConfigError(`${path}: ${issue.message}`);
+  }
+  const config = parsed.data;
+  const normalize = config.normalize ?? defaultNormalize(config);
+  const c = channelsOf(config);
+  if (normalize.mean.length !== c || normalize.std.length !== c) {
+    throw new ConfigError(
+      `${where}.normalize: mean and std need ${c} value(s) each for kind "${config.kind}", ` +
+        `got ${normalize.mean.length} and ${normalize.std.length}`,
+    );
+  }
+  return { ...config, normalize };
+}

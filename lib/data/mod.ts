@@ -1,0 +1,60 @@
+/**
+ * The data layer of `slak train`: data configs, data sets (Pathfinder, Fashion-MNIST and its
+ * cluttered canvas variant, CIFAR-10/100, ImageFolder) and the seeded, resumable batch loader.
+ *
+ * @module
+ */
+export {
+  CanvasSchema,
+  channelsOf,
+  CifarConfigSchema,
+  DATA_KINDS,
+  DataConfigSchema,
+  defaultNormalize,
+  FASHION_MNIST_PATH,
+  FashionMnistConfigSchema,
+  ImageFolderConfigSchema,
+  PathfinderConfigSchema,
+  resolveDataConfig,
+} from "./config.ts";
+export type {
+  CanvasConfig,
+  CifarConfig,
+  DataConfig,
+  DataConfigInput,
+  FashionMnistConfig,
+  ImageFolderConfig,
+  PathfinderConfig,
+  ResolvedDataConfig,
+} from "./config.ts";
+export type {
+  Augment,
+  Batch,
+  Dataset,
+  LoaderState,
+  Normalize,
+  RawSample,
+  Sample,
+  Split,
+} from "./types.ts";
+export { SPLITS } from "./types.ts";
+export { openDataset, type OpenOptions } from "./open_dataset.ts";
+export { batchesPerEpoch, Loader, type LoaderOptions, type LoaderStats } from "./loader.ts";
+export {
+  CONTOUR_LENGTH,
+  type Difficulty,
+  generatePathfinder,
+  PATHFINDER_GEOMETRY,
+  PATHFINDER_VERSION,
+  type PathfinderImage,
+  pathfinderSample,
+  type Point,
+} from "./pathfinder.ts";
+export { pathfinderCacheFile, type Progress } from "./pathfinder_dataset.ts";
+export { type CanvasLayout, type CanvasSpec, drawLayout, renderCanvas } from "./cluttered.ts";
+export { FASHION_MNIST_CLASSES } from "./fashion_mnist.ts";
+export { CIFAR10_CLASSES, cifarFiles } from "./cifar.ts";
+export { type IdxArray, parseIdx, readIdxFile } from "./idx.ts";
+export { decodeImage, type RgbImage } from "./image_decode.ts";
+export { resizeCenterCrop } from "./resize.ts";
+export { type AugmentDraw, drawAugment, normalizeTable, writeImage } from "./augment.ts";

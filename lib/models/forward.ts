@@ -14,6 +14,7 @@ import {
   layerNorm,
   patchifyConv,
 } from "../layers/mod.ts";
+import { matMul2d } from "../ops/mod.ts";
 import { tf } from "../tf.ts";
 import type { Rng } from "../util/rng.ts";
 import { getVar, type Model } from "./model.ts";
@@ -78,7 +79,7 @@ function linear(model: Model, prefix: string, x: tf.Tensor): tf.Tensor {
   const b = getVar(model, `${prefix}.bias`);
   const shape = x.shape;
   const flat = tf.reshape(x, [-1, shape[shape.length - 1]!]) as tf.Tensor2D;
-  const y = tf.add(tf.matMul(flat, w), b);
+  const y = tf.add(matMul2d(flat, w), b);
   return tf.reshape(y, [...shape.slice(0, -1), w.shape[1]]);
 }
 
@@ -127,13 +128,11 @@ export function forward(model: Model, x: tf.Tensor4D, opts: ForwardOptions): tf.
         h = ln(model, "downsample_layers.0.1", h) as tf.Tensor4D;
       } else {
         h = ln(model, `downsample_layers.${s}.0`, h) as tf.Tensor4D;
-        h = tf.conv2d(
+        h = patchifyConv(
           h,
           getVar(model, `downsample_layers.${s}.1.weight`) as tf.Tensor4D,
-          2,
-          "valid",
+          getVar(model, `downsample_layers.${s}.1.bias`) as tf.Tensor1D,
         );
-        h = tf.add(h, getVar(model, `downsample_layers.${s}.1.bias`));
       }
       for (let b = 0; b < c.depths[s]!; b++) {
         h = block(model, h, s, b, rates[cur + b]!, opts);

@@ -18,3 +18,4 @@ export {
 export { fusedDecomposedDepthwise, SLAK_FUSED_DECOMPOSED } from "./fused_decomposed/mod.ts";
 export { type OpsBackend, registerOps } from "./register_ops.ts";
 export { type BackendName, hasWebGpuAdapter, initBackend } from "./backend.ts";
+export { matMul2d, MATMUL_CPU_KERNELS, SLAK_MATMUL } from "./matmul/mod.ts";

@@ -10,17 +10,18 @@ import { LARGE_DEPTHWISE_CPU_KERNELS } from "./large_depthwise/cpu_kernel.ts";
 import { LARGE_DEPTHWISE_WEBGPU_KERNELS } from "./large_depthwise/webgpu_kernel.ts";
 import { LARGE_DEPTHWISE_GRAD } from "./large_depthwise/grad.ts";
 import { FUSED_DECOMPOSED_CPU_KERNELS } from "./fused_decomposed/cpu_kernel.ts";
+import { MATMUL_CPU_KERNELS, MATMUL_GRAD } from "./matmul/mod.ts";
 import { FUSED_DECOMPOSED_WEBGPU_KERNELS } from "./fused_decomposed/webgpu_kernel.ts";
 
 /** Backends our kernels exist for. */
 export type OpsBackend = "cpu" | "webgpu";
 
 const KERNELS: Record<OpsBackend, tf.KernelConfig[]> = {
-  cpu: [...LARGE_DEPTHWISE_CPU_KERNELS, ...FUSED_DECOMPOSED_CPU_KERNELS],
+  cpu: [...LARGE_DEPTHWISE_CPU_KERNELS, ...FUSED_DECOMPOSED_CPU_KERNELS, ...MATMUL_CPU_KERNELS],
   webgpu: [...LARGE_DEPTHWISE_WEBGPU_KERNELS, ...FUSED_DECOMPOSED_WEBGPU_KERNELS],
 };
 
-const GRADS: tf.GradConfig[] = [LARGE_DEPTHWISE_GRAD];
+const GRADS: tf.GradConfig[] = [LARGE_DEPTHWISE_GRAD, MATMUL_GRAD];
 
 /**
  * Registers our kernels for the given backends (default both) and our gradients. Skips anything

@@ -19,3 +19,4 @@ export { fusedDecomposedDepthwise, SLAK_FUSED_DECOMPOSED } from "./fused_decompo
 export { type OpsBackend, registerOps } from "./register_ops.ts";
 export { type BackendName, hasWebGpuAdapter, initBackend } from "./backend.ts";
 export { matMul2d, MATMUL_CPU_KERNELS, SLAK_MATMUL } from "./matmul/mod.ts";
+export { LAYER_NORM_CPU_KERNELS, layerNormLastAxis, SLAK_LAYER_NORM } from "./layer_norm/mod.ts";

@@ -11,17 +11,23 @@ import { LARGE_DEPTHWISE_WEBGPU_KERNELS } from "./large_depthwise/webgpu_kernel.
 import { LARGE_DEPTHWISE_GRAD } from "./large_depthwise/grad.ts";
 import { FUSED_DECOMPOSED_CPU_KERNELS } from "./fused_decomposed/cpu_kernel.ts";
 import { MATMUL_CPU_KERNELS, MATMUL_GRAD } from "./matmul/mod.ts";
+import { LAYER_NORM_CPU_KERNELS, LAYER_NORM_GRAD } from "./layer_norm/mod.ts";
 import { FUSED_DECOMPOSED_WEBGPU_KERNELS } from "./fused_decomposed/webgpu_kernel.ts";
 
 /** Backends our kernels exist for. */
 export type OpsBackend = "cpu" | "webgpu";
 
 const KERNELS: Record<OpsBackend, tf.KernelConfig[]> = {
-  cpu: [...LARGE_DEPTHWISE_CPU_KERNELS, ...FUSED_DECOMPOSED_CPU_KERNELS, ...MATMUL_CPU_KERNELS],
+  cpu: [
+    ...LARGE_DEPTHWISE_CPU_KERNELS,
+    ...FUSED_DECOMPOSED_CPU_KERNELS,
+    ...MATMUL_CPU_KERNELS,
+    ...LAYER_NORM_CPU_KERNELS,
+  ],
   webgpu: [...LARGE_DEPTHWISE_WEBGPU_KERNELS, ...FUSED_DECOMPOSED_WEBGPU_KERNELS],
 };
 
-const GRADS: tf.GradConfig[] = [LARGE_DEPTHWISE_GRAD, MATMUL_GRAD];
+const GRADS: tf.GradConfig[] = [LARGE_DEPTHWISE_GRAD, MATMUL_GRAD, LAYER_NORM_GRAD];
 
 /**
  * Registers our kernels for the given backends (default both) and our gradients. Skips anything

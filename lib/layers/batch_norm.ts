@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { batchMoments, batchNormTrain } from "../ops/mod.ts";
 import { tf } from "../tf.ts";
 
 /** The tensors of one BatchNorm. */
@@ -35,19 +36,15 @@ export function batchNorm(x: tf.Tensor4D, p: BatchNormParams, training: boolean)
   }
   const [n, h, w] = x.shape;
   const count = n * h * w;
-  return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
-    const y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, BN_EPS)));
-    const out = tf.add(tf.mul(y, p.weight), p.bias) as tf.Tensor4D;
-    tf.tidy(() => {
-      const m = mean;
-      const unbiased = tf.mul(variance, count > 1 ? count / (count - 1) : 1);
-      p.runningMean.assign(tf.add(tf.mul(p.runningMean, 1 - BN_MOMENTUM), tf.mul(m, BN_MOMENTUM)));
-      p.runningVar.assign(
-        tf.add(tf.mul(p.runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)),
-      );
-      p.numBatchesTracked.assign(tf.add(p.numBatchesTracked, 1));
-    });
-    return out;
+  const out = batchNormTrain(x, p.weight as tf.Tensor1D, p.bias as tf.Tensor1D, BN_EPS);
+  tf.tidy(() => {
+    const { mean, variance } = batchMoments(x);
+    const unbiased = tf.mul(variance, count > 1 ? count / (count - 1) : 1);
+    p.runningMean.assign(tf.add(tf.mul(p.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+    p.runningVar.assign(
+      tf.add(tf.mul(p.runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)),
+    );
+    p.numBatchesTracked.assign(tf.add(p.numBatchesTracked, 1));
   });
+  return out;
 }

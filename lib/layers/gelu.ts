@@ -1,11 +1,12 @@
 /**
- * Exact (erf) GELU, as `nn.GELU()` with its default `approximate='none'`.
+ * Exact (erf) GELU, as `nn.GELU()` with its default `approximate='none'` (one fused op on cpu).
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { geluExact } from "../ops/mod.ts";
+import type { tf } from "../tf.ts";
 
 /** `0.5 · x · (1 + erf(x / √2))`. */
 export function gelu<T extends tf.Tensor>(x: T): T {
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)) as T);
+  return geluExact(x);
 }

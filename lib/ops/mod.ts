@@ -20,3 +20,10 @@ export { type OpsBackend, registerOps } from "./register_ops.ts";
 export { type BackendName, hasWebGpuAdapter, initBackend } from "./backend.ts";
 export { matMul2d, MATMUL_CPU_KERNELS, SLAK_MATMUL } from "./matmul/mod.ts";
 export { LAYER_NORM_CPU_KERNELS, layerNormLastAxis, SLAK_LAYER_NORM } from "./layer_norm/mod.ts";
+export { GELU_CPU_KERNELS, geluExact, SLAK_GELU } from "./gelu/mod.ts";
+export {
+  BATCH_NORM_CPU_KERNELS,
+  batchMoments,
+  batchNormTrain,
+  SLAK_BN_TRAIN,
+} from "./batch_norm/mod.ts";

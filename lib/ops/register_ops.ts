@@ -12,6 +12,8 @@ import { LARGE_DEPTHWISE_GRAD } from "./large_depthwise/grad.ts";
 import { FUSED_DECOMPOSED_CPU_KERNELS } from "./fused_decomposed/cpu_kernel.ts";
 import { MATMUL_CPU_KERNELS, MATMUL_GRAD } from "./matmul/mod.ts";
 import { LAYER_NORM_CPU_KERNELS, LAYER_NORM_GRAD } from "./layer_norm/mod.ts";
+import { GELU_CPU_KERNELS, GELU_GRAD } from "./gelu/mod.ts";
+import { BATCH_NORM_CPU_KERNELS, BATCH_NORM_GRAD } from "./batch_norm/mod.ts";
 import { FUSED_DECOMPOSED_WEBGPU_KERNELS } from "./fused_decomposed/webgpu_kernel.ts";
 
 /** Backends our kernels exist for. */
@@ -23,11 +25,19 @@ const KERNELS: Record<OpsBackend, tf.KernelConfig[]> = {
     ...FUSED_DECOMPOSED_CPU_KERNELS,
     ...MATMUL_CPU_KERNELS,
     ...LAYER_NORM_CPU_KERNELS,
+    ...GELU_CPU_KERNELS,
+    ...BATCH_NORM_CPU_KERNELS,
   ],
   webgpu: [...LARGE_DEPTHWISE_WEBGPU_KERNELS, ...FUSED_DECOMPOSED_WEBGPU_KERNELS],
 };
 
-const GRADS: tf.GradConfig[] = [LARGE_DEPTHWISE_GRAD, MATMUL_GRAD, LAYER_NORM_GRAD];
+const GRADS: tf.GradConfig[] = [
+  LARGE_DEPTHWISE_GRAD,
+  MATMUL_GRAD,
+  LAYER_NORM_GRAD,
+  GELU_GRAD,
+  BATCH_NORM_GRAD,
+];
 
 /**
  * Registers our kernels for the given backends (default both) and our gradients. Skips anything

@@ -1,0 +1,87 @@
+// The plain-JS cpu kernels behind the models' linear layers, LayerNorm, GELU and training-mode
+// BatchNorm must equal the composite tfjs ops they replace, forward and through tf.grads.
+import assert from "node:assert/strict";
+import { tf } from "../../lib/tf.ts";
+import {
+  batchMoments,
+  batchNormTrain,
+  geluExact,
+  initBackend,
+  layerNormLastAxis,
+  matMul2d,
+} from "../../lib/ops/mod.ts";
+
+await initBackend("cpu");
+
+function close(a: tf.Tensor, b: tf.Tensor, tol: number, what: string) {
+  const x = a.dataSync();
+  const y = b.dataSync();
+  assert.equal(x.length, y.length, what);
+  let scale = 1e-6;
+  for (const v of y) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < x.length; i++) {
+    assert.ok(Math.abs(x[i]! - y[i]!) <= tol * scale, `${what}[${i}]: ${x[i]} vs ${y[i]}`);
+  }
+}
+
+Deno.test("matMul2d() equals tf.matMul for every transpose case, with gradients", () => {
+  for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+    const a = tf.randomNormal(ta ? [7, 5] : [5, 7], 0, 1, "float32", 1) as tf.Tensor2D;
+    const b = tf.randomNormal(tb ? [6, 7] : [7, 6], 0, 1, "float32", 2) as tf.Tensor2D;
+    const w = tf.randomNormal([5, 6], 0, 1, "float32", 3);
+    close(matMul2d(a, b, ta, tb), tf.matMul(a, b, ta, tb), 1e-5, `fwd ${ta}${tb}`);
+    const g1 = tf.grads((p, q) =>
+      tf.sum(tf.mul(matMul2d(p as tf.Tensor2D, q as tf.Tensor2D, ta, tb), w))
+    )([a, b]);
+    const g2 = tf.grads((p, q) =>
+      tf.sum(tf.mul(tf.matMul(p as tf.Tensor2D, q as tf.Tensor2D, ta, tb), w))
+    )([a, b]);
+    close(g1[0]!, g2[0]!, 1e-5, `da ${ta}${tb}`);
+    close(g1[1]!, g2[1]!, 1e-5, `db ${ta}${tb}`);
+  }
+});
+
+Deno.test("layerNormLastAxis() equals the composite LayerNorm, with gradients", () => {
+  const x = tf.randomNormal([3, 4, 9], 2, 3, "float32", 4);
+  const g = tf.randomNormal([9], 1, 0.5, "float32", 5) as tf.Tensor1D;
+  const b = tf.randomNormal([9], 0, 0.5, "float32", 6) as tf.Tensor1D;
+  const w = tf.randomNormal([3, 4, 9], 0, 1, "float32", 7);
+  const comp = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    const { mean, variance } = tf.moments(x, 2, true);
+    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-6))), g), b);
+  };
+  close(layerNormLastAxis(x, g, b, 1e-6), comp(x, g, b), 1e-5, "fwd");
+  const ours = tf.grads((x, g, b) =>
+    tf.sum(tf.mul(layerNormLastAxis(x, g as tf.Tensor1D, b as tf.Tensor1D, 1e-6), w))
+  )([x, g, b]);
+  const ref = tf.grads((x, g, b) => tf.sum(tf.mul(comp(x, g, b), w)))([x, g, b]);
+  for (let i = 0; i < 3; i++) close(ours[i]!, ref[i]!, 1e-4, `grad ${i}`);
+});
+
+Deno.test("geluExact() equals 0.5·x·(1 + erf(x/√2)) with its derivative", () => {
+  const x = tf.linspace(-6, 6, 101);
+  const comp = (x: tf.Tensor) => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+  close(geluExact(x), comp(x), 1e-6, "fwd");
+  close(tf.grad((v) => tf.sum(geluExact(v)))(x), tf.grad((v) => tf.sum(comp(v)))(x), 1e-5, "grad");
+});
+
+Deno.test("batchNormTrain() and batchMoments() equal batch-statistics BN, with gradients", () => {
+  const x = tf.randomNormal([2, 3, 5, 4], 1, 2, "float32", 8);
+  const g = tf.randomNormal([4], 1, 0.3, "float32", 9) as tf.Tensor1D;
+  const b = tf.randomNormal([4], 0, 0.3, "float32", 10) as tf.Tensor1D;
+  const w = tf.randomNormal([2, 3, 5, 4], 0, 1, "float32", 11);
+  const comp = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), g), b);
+  };
+  close(batchNormTrain(x, g, b, 1e-5), comp(x, g, b), 1e-5, "fwd");
+  const m = tf.moments(x, [0, 1, 2]);
+  const ours = batchMoments(x);
+  close(ours.mean, m.mean, 1e-5, "mean");
+  close(ours.variance, m.variance, 1e-5, "variance");
+  const gOurs = tf.grads((x, g, b) =>
+    tf.sum(tf.mul(batchNormTrain(x, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5), w))
+  )([x, g, b]);
+  const gRef = tf.grads((x, g, b) => tf.sum(tf.mul(comp(x, g, b), w)))([x, g, b]);
+  for (let i = 0; i < 3; i++) close(gOurs[i]!, gRef[i]!, 1e-4, `grad ${i}`);
+});

@@ -11,6 +11,7 @@ import {
   checkStateDict,
   disposeModel,
   loadStateDict,
+  mergedFormOf,
   predictNchw,
 } from "../lib/models/mod.ts";
 import { checkNchwInput } from "../lib/models/predict.ts";
@@ -18,6 +19,7 @@ import { DataError } from "../lib/util/errors.ts";
 import { writeFileAtomic } from "../lib/util/fs.ts";
 import { collect, info, positiveInt, selectBackend } from "./_common.ts";
 import { modelForWeights } from "./_model_source.ts";
+import { inferMerged } from "./_infer_merged.ts";
 
 async function readInput(path: string) {
   try {
@@ -45,8 +47,17 @@ export function inferCommand() {
         .default("auto" as const),
     )
     .option("--quiet", "no progress on stderr")
+    .addOption(
+      new Option("--sparse <mode>", "merged weights: sparse-tap path off / by cost rule / always")
+        .choices(["off", "auto", "on"] as const).default("auto" as const),
+    )
     .action(async (model, opts) => {
       const { config, weights } = await modelForWeights(model, opts.weights, opts);
+      const form = mergedFormOf(weights, opts.weights);
+      if (form !== null) {
+        await inferMerged(config, form, weights.state, opts);
+        return;
+      }
       checkStateDict(config, weights.state, opts.weights);
       const x = await readInput(opts.input);
       checkNchwInput(config, x, opts.input);

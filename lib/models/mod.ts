@@ -12,3 +12,5 @@ export * from "./count.ts";
 export * from "./state_dict.ts";
 export * from "./weights_file.ts";
 export * from "./predict.ts";
+export * from "./reparam.ts";
+export * from "./merged_forward.ts";

@@ -1,0 +1,184 @@
+/**
+ * `slak bench infer [MODEL] [--weights F]`: eval-mode img/s at 224 px and at the small scale for
+ * the dense unmerged model, the merged model, merged + sparse taps, and ConvNeXt, on the current
+ * adapter. Without --weights the large-kernel weights get random exact zeros at the config's
+ * sparsity (40 % for SLaK), as trained SLaK checkpoints have.
+ *
+ * @module
+ */
+import { Command, Option } from "commander";
+import type { ModelConfig } from "../lib/config/model_config.ts";
+import {
+  blockPlan,
+  buildModel,
+  checkStateDict,
+  disposeMergedModel,
+  disposeModel,
+  forward,
+  forwardMerged,
+  loadStateDict,
+  mergedFormsFor,
+  type Model,
+  reparameterize,
+  resolveModelConfig,
+} from "../lib/models/mod.ts";
+import { tf } from "../lib/tf.ts";
+import { Rng } from "../lib/util/rng.ts";
+import { collect, info, out, positiveInt, selectBackend, textTable } from "./_common.ts";
+import { modelForWeights } from "./_model_source.ts";
+
+async function sparsify(model: Model, sparsity: number, seed: number): Promise<void> {
+  const rng = Rng.stream(seed, "bench-mask");
+  for (const [name, v] of model.params) {
+    if (!/(large_kernel\..*conv|dwconv)\.weight$/.test(name)) continue;
+    const data = Float32Array.from(await v.data() as Float32Array);
+    for (let i = 0; i < data.length; i++) if (rng.uniform() < sparsity) data[i] = 0;
+    v.assign(tf.tensor(data, v.shape));
+  }
+}
+
+async function imgPerSec(
+  run: () => tf.Tensor,
+  batch: number,
+  minSeconds: number,
+  minIters: number,
+): Promise<number> {
+  const warm = run();
+  await warm.data();
+  warm.dispose();
+  const t0 = performance.now();
+  let iters = 0;
+  while (iters < minIters || performance.now() - t0 < minSeconds * 1000) {
+    const y = run();
+    await y.data();
+    y.dispose();
+    iters++;
+  }
+  return (batch * iters) / ((performance.now() - t0) / 1000);
+}
+
+interface Row {
+  scale: string;
+  variant: string;
+  imgs: number;
+  note: string;
+}
+
+/** The `bench infer` subcommand. */
+export function benchInferCommand() {
+  return new Command("infer")
+    .description("inference img/s: dense unmerged, merged, merged + sparse taps, ConvNeXt")
+    .argument("[model]", "model at 224 px (default slak_tiny)")
+    .option("--weights <file>", "weights of MODEL (default: init with the config's sparsity)")
+    .option("--small <model>", "model of the small scale", "slak_nano")
+    .option("--small-baseline <model>", "ConvNeXt of the small scale", "convnext_nano")
+    .option("--baseline <model>", "ConvNeXt at 224 px", "convnext_tiny")
+    .option("--size <px>", "large input size", positiveInt("--size"), 224)
+    .option("--small-size <px>", "small input size", positiveInt("--small-size"), 64)
+    .option("--batch <n>", "images per forward", positiveInt("--batch"), 1)
+    .option("--seconds <s>", "minimum timed seconds per row", (v) => Number(v), 5)
+    .option("--iters <n>", "minimum timed forwards per row", positiveInt("--iters"), 2)
+    .option("--scales <list>", "which scales: large,small", "large,small")
+    .option("--sparse-threshold <r>", "auto rule threshold (sparse work / dense work)", Number)
+    .option("--config <file>", "YAML/JSON file of model fields")
+    .option("--set <path=value>", "override a field of MODEL (repeatable)", collect, [] as string[])
+    .option("--json <file>", "also write the rows as JSON")
+    .addOption(
+      new Option("--backend <name>", "compute backend").choices(["cpu", "webgpu", "auto"] as const)
+        .default("auto" as const),
+    )
+    .option("--quiet", "no progress on stderr")
+    .action(async (modelName, opts) => {
+      const be = await selectBackend(opts.backend, opts);
+      const rows: Row[] = [];
+      const scales = opts.scales.split(",");
+      const plan: {
+        scale: string;
+        config: ModelConfig;
+        weights?: string;
+        base: string;
+        size: number;
+      }[] = [];
+      if (scales.includes("large")) {
+        let config: ModelConfig;
+        if (opts.weights) {
+          config = (await modelForWeights(modelName, opts.weights, opts)).config;
+        } else {
+          config = resolveModelConfig(modelName ?? "slak_tiny", { sets: opts.set });
+        }
+        plan.push({
+          scale: `${opts.size}px`,
+          config,
+          weights: opts.weights,
+          base: opts.baseline,
+          size: opts.size,
+        });
+      }
+      if (scales.includes("small")) {
+        plan.push({
+          scale: `${opts.smallSize}px`,
+          config: resolveModelConfig(opts.small),
+          base: opts.smallBaseline,
+          size: opts.smallSize,
+        });
+      }
+      for (const p of plan) {
+        const x = tf.randomNormal([opts.batch, p.size, p.size, p.config.inChannels]) as tf.Tensor4D;
+        const model = buildModel(p.config, { seed: 0, zeros: !!p.weights });
+        if (p.weights) {
+          const w = await modelForWeights(modelName, p.weights, opts);
+          checkStateDict(p.config, w.weights.state, p.weights);
+          loadStateDict(model, w.weights.state, p.weights);
+        } else {
+          await sparsify(model, p.config.sparsity, 0);
+        }
+        const time = (run: () => tf.Tensor) => imgPerSec(run, opts.batch, opts.seconds, opts.iters);
+        const add = async (variant: string, run: () => tf.Tensor, note = "") => {
+          info(opts, `bench infer: ${p.scale} ${variant} ...`);
+          rows.push({ scale: p.scale, variant, imgs: await time(run), note });
+        };
+        await add("dense unmerged", () => forward(model, x, { training: false }));
+        const form = mergedFormsFor(p.config)[0]!;
+        const merged = await reparameterize(model, form);
+        await add(`merged (${form})`, () => forwardMerged(merged, x));
+        const stages = p.config.depths.map((_, s) => {
+          const side = Math.floor(p.size / 4 / 2 ** s);
+          const bp = blockPlan(merged, s, 0, side, side, "auto", opts.sparseThreshold);
+          return `${bp.density.toFixed(2)}/${bp.workRatio.toFixed(2)}${bp.sparse ? "*" : ""}`;
+        });
+        await add(
+          "merged + sparse taps (auto)",
+          () => forwardMerged(merged, x, { sparse: "auto", sparseThreshold: opts.sparseThreshold }),
+          `density/work per stage ${stages.join(" ")} (* = sparse)`,
+        );
+        await add("merged + sparse taps (all)", () => forwardMerged(merged, x, { sparse: "on" }));
+        disposeMergedModel(merged);
+        disposeModel(model);
+        const baseCfg = resolveModelConfig(p.base, { sets: [`inChannels=${p.config.inChannels}`] });
+        const base = buildModel(baseCfg, { seed: 0 });
+        await add(p.base, () => forward(base, x, { training: false }));
+        disposeModel(base);
+        x.dispose();
+      }
+      const header = ["scale", "variant", "img/s", "x dense", "note"];
+      const table = [header];
+      for (const r of rows) {
+        const dense = rows.find((d) => d.scale === r.scale && d.variant === "dense unmerged")!;
+        table.push([
+          r.scale,
+          r.variant,
+          r.imgs.toFixed(3),
+          (r.imgs / dense.imgs).toFixed(2) + "x",
+          r.note,
+        ]);
+      }
+      out(`adapter: ${be.backend}${be.adapter ? ` (${be.adapter})` : ""}, batch ${opts.batch}`);
+      out(textTable(table));
+      if (opts.json) {
+        await Deno.writeTextFile(
+          opts.json,
+          JSON.stringify({ backend: be, batch: opts.batch, rows }, null, 2),
+        );
+      }
+    });
+}

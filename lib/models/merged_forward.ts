@@ -1,0 +1,225 @@
+/**
+ * Eval-mode forward pass of a re-parameterised model ({@link MergedModel}): the same network as
+ * `forward`, with each block's large-kernel module replaced by its merged form — the fused
+ * decomposed op (two kernels + bias), one K×K depthwise conv + bias, or, where the merged kernel
+ * is sparse enough to win, the sparse-tap op over its non-zero taps.
+ *
+ * @module
+ */
+import {
+  buildTapList,
+  releaseTapList,
+  sparseTapDepthwise,
+  sparseWorkRatio,
+  type TapKernel,
+  type TapList,
+} from "../analysis/sparse_taps/mod.ts";
+import type { HostTensor } from "../io/host_tensor.ts";
+import { gelu, layerNorm, patchifyConv } from "../layers/mod.ts";
+import { fusedDecomposedDepthwise, largeKernelDepthwiseConv2d } from "../ops/mod.ts";
+import { tf } from "../tf.ts";
+import { mergedLkNames, type MergedModel } from "./reparam.ts";
+
+/** When to use the sparse-tap path: never, by the cost rule, or always. */
+export type SparseMode = "off" | "auto" | "on";
+
+/**
+ * Default cost threshold of the "auto" rule: the sparse path is taken when its estimated work
+ * (listed taps × outputs) is below this fraction of the dense fused op's in-image work. Measured
+ * with `slak bench infer` (see BENCHMARKS.md, Inference).
+ */
+export const DEFAULT_SPARSE_THRESHOLD = 0.75;
+
+/** Options of {@link forwardMerged}. */
+export interface MergedForwardOptions {
+  /** "logits" (default) or "features" (the last stage's map before the final norm). */
+  output?: "logits" | "features";
+  /** Sparse-tap path selection (default "off"). */
+  sparse?: SparseMode;
+  /** Threshold of the "auto" rule (default {@link DEFAULT_SPARSE_THRESHOLD}). */
+  sparseThreshold?: number;
+}
+
+/** How one block's large-kernel module runs at one input size. */
+export interface BlockPlan {
+  stage: number;
+  block: number;
+  /** Listed taps / dense merged kernel positions. */
+  density: number;
+  /** Estimated sparse work / dense in-image work. */
+  workRatio: number;
+  sparse: boolean;
+  taps: TapList;
+}
+
+const plans = new WeakMap<MergedModel, Map<string, BlockPlan>>();
+
+function p(model: MergedModel, name: string): tf.Tensor {
+  const t = model.params.get(name);
+  if (!t) throw new Error(`Merged model has no parameter "${name}"`);
+  return t;
+}
+
+function kernelsOf(model: MergedModel, stage: number, block: number): TapKernel[] {
+  const names = mergedLkNames(model.config, stage, block, model.form);
+  const list = model.form === "two-kernels" && model.config.arch === "slak"
+    ? [names.tall!, names.wide!]
+    : [names.kernel!];
+  return list.map((n) => {
+    const t = p(model, n);
+    const data = model.lkHost.get(n);
+    if (!data) throw new Error(`Merged model has no host copy of "${n}"`);
+    return { data, kh: t.shape[0]!, kw: t.shape[1]! };
+  });
+}
+
+/**
+ * The plan of block (stage, block) for an h×w map: its tap list (cached per model and size) and
+ * whether the sparse path is taken under `mode` / `threshold`.
+ */
+export function blockPlan(
+  model: MergedModel,
+  stage: number,
+  block: number,
+  h: number,
+  w: number,
+  mode: SparseMode,
+  threshold = DEFAULT_SPARSE_THRESHOLD,
+): BlockPlan {
+  let cache = plans.get(model);
+  if (!cache) plans.set(model, cache = new Map());
+  const key = `${stage}.${block}.${h}x${w}`;
+  let plan = cache.get(key);
+  if (!plan) {
+    const kernels = kernelsOf(model, stage, block);
+    const taps = buildTapList(kernels, model.dims[stage]!, { h, w });
+    const full = buildTapList(kernels, model.dims[stage]!);
+    plan = {
+      stage,
+      block,
+      density: full.w.length / full.denseTaps,
+      workRatio: sparseWorkRatio(taps, kernels, h, w),
+      sparse: false,
+      taps,
+    };
+    cache.set(key, plan);
+  }
+  const sparse = mode === "on" || (mode === "auto" && plan.workRatio < threshold);
+  return { ...plan, sparse };
+}
+
+function ln(model: MergedModel, prefix: string, x: tf.Tensor): tf.Tensor {
+  return layerNorm(
+    x,
+    p(model, `${prefix}.weight`) as tf.Tensor1D,
+    p(model, `${prefix}.bias`) as tf.Tensor1D,
+    1e-6,
+  );
+}
+
+function linear(model: MergedModel, prefix: string, x: tf.Tensor): tf.Tensor {
+  const w = p(model, `${prefix}.weight`) as tf.Tensor2D;
+  const shape = x.shape;
+  const flat = tf.reshape(x, [-1, shape[shape.length - 1]!]) as tf.Tensor2D;
+  const y = tf.add(tf.matMul(flat, w), p(model, `${prefix}.bias`));
+  return tf.reshape(y, [...shape.slice(0, -1), w.shape[1]]);
+}
+
+function largeKernel(
+  model: MergedModel,
+  x: tf.Tensor4D,
+  stage: number,
+  block: number,
+  opts: MergedForwardOptions,
+): tf.Tensor4D {
+  const names = mergedLkNames(model.config, stage, block, model.form);
+  const bias = p(model, names.bias) as tf.Tensor1D;
+  const mode = opts.sparse ?? "off";
+  if (mode !== "off") {
+    const plan = blockPlan(model, stage, block, x.shape[1], x.shape[2], mode, opts.sparseThreshold);
+    if (plan.sparse) return sparseTapDepthwise(x, plan.taps, bias);
+  }
+  if (names.tall) {
+    return fusedDecomposedDepthwise(
+      x,
+      p(model, names.tall) as tf.Tensor4D,
+      p(model, names.wide!) as tf.Tensor4D,
+      bias,
+    );
+  }
+  return tf.add(largeKernelDepthwiseConv2d(x, p(model, names.kernel!) as tf.Tensor4D), bias);
+}
+
+/** Eval-mode forward of a merged model on an NHWC batch: logits (or last-stage features). */
+export function forwardMerged(
+  model: MergedModel,
+  x: tf.Tensor4D,
+  opts: MergedForwardOptions = {},
+): tf.Tensor {
+  const c = model.config;
+  return tf.tidy(() => {
+    let h: tf.Tensor4D = x;
+    for (let s = 0; s < 4; s++) {
+      if (s === 0) {
+        h = patchifyConv(
+          h,
+          p(model, "downsample_layers.0.0.weight") as tf.Tensor4D,
+          p(model, "downsample_layers.0.0.bias") as tf.Tensor1D,
+        );
+        h = ln(model, "downsample_layers.0.1", h) as tf.Tensor4D;
+      } else {
+        h = ln(model, `downsample_layers.${s}.0`, h) as tf.Tensor4D;
+        h = tf.conv2d(h, p(model, `downsample_layers.${s}.1.weight`) as tf.Tensor4D, 2, "valid");
+        h = tf.add(h, p(model, `downsample_layers.${s}.1.bias`));
+      }
+      for (let b = 0; b < c.depths[s]!; b++) {
+        const xin = h;
+        h = tf.tidy(() => {
+          const pre = `stages.${s}.${b}`;
+          let y: tf.Tensor = largeKernel(model, xin, s, b, opts);
+          y = ln(model, `${pre}.norm`, y);
+          y = linear(model, `${pre}.pwconv1`, y);
+          y = gelu(y);
+          y = linear(model, `${pre}.pwconv2`, y);
+          const gamma = model.params.get(`${pre}.gamma`);
+          if (gamma) y = tf.mul(y, gamma);
+          return tf.add(xin, y) as tf.Tensor4D;
+        });
+      }
+    }
+    if (opts.output === "features") return h;
+    const pooled = tf.mean(h, [1, 2]);
+    return linear(model, "head", ln(model, "norm", pooled));
+  });
+}
+
+/** As `predictNchw` for a merged model: logits [N, numClasses] row-major. */
+export async function predictMergedNchw(
+  model: MergedModel,
+  x: HostTensor,
+  batchSize = 8,
+  opts: MergedForwardOptions = {},
+): Promise<Float32Array> {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const k = model.config.numClasses;
+  const out = new Float32Array(n * k);
+  const per = c * h * w;
+  for (let i = 0; i < n; i += batchSize) {
+    const b = Math.min(batchSize, n - i);
+    const slice = (x.data as Float32Array).subarray(i * per, (i + b) * per);
+    const logits = tf.tidy(() => {
+      const nhwc = tf.transpose(tf.tensor4d(slice, [b, c, h, w]), [0, 2, 3, 1]) as tf.Tensor4D;
+      return forwardMerged(model, nhwc, { ...opts, output: "logits" });
+    });
+    out.set(await logits.data() as Float32Array, i * k);
+    logits.dispose();
+  }
+  return out;
+}
+
+/** Frees the tensors of a merged model and the device copies of its tap lists. */
+export function disposeMergedModel(model: MergedModel): void {
+  for (const plan of plans.get(model)?.values() ?? []) releaseTapList(plan.taps);
+  plans.delete(model);
+  for (const t of model.params.values()) t.dispose();
+}

@@ -5,11 +5,15 @@
  * @module
  */
 import { Command } from "commander";
+import { benchInferCommand } from "./bench_infer.ts";
+import { benchTrainCommand } from "./bench_train.ts";
 
 /** The `bench` command group. */
 export function benchCommand() {
   const bench = new Command("bench").description(
     "benchmarks (ratios against a baseline measured in the same process)",
   );
+  bench.addCommand(benchInferCommand());
+  bench.addCommand(benchTrainCommand());
   return bench;
 }

@@ -1,0 +1,90 @@
+/**
+ * AdamW with decoupled weight decay, exactly PyTorch's `torch.optim.AdamW` update (non-amsgrad,
+ * not maximize), with the official ConvNeXt/SLaK parameter grouping: no weight decay on 1-D
+ * parameters (norms, layer scale) and biases. Moments are tfjs variables so that checkpoints can
+ * save and restore them exactly.
+ *
+ * @module
+ */
+import { tf } from "../tf.ts";
+
+/** Hyper-parameters of {@link AdamW}. */
+export interface AdamWOptions {
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+}
+
+/**
+ * Whether a parameter gets weight decay (official `get_parameter_groups`: not when 1-D or the
+ * name ends in `.bias`).
+ */
+export function decays(name: string, shape: readonly number[]): boolean {
+  return !(shape.length <= 1 || name.endsWith(".bias"));
+}
+
+/**
+ * AdamW state over a fixed set of named parameters. One {@link AdamW.step} per optimizer step:
+ *
+ *   p ← p·(1 − lr·wd)              (decayed parameters only)
+ *   m ← β1·m + (1 − β1)·g
+ *   v ← β2·v + (1 − β2)·g²
+ *   p ← p − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)
+ */
+export class AdamW {
+  readonly opts: AdamWOptions;
+  /** First moments by parameter name. */
+  readonly m = new Map<string, tf.Variable>();
+  /** Second moments by parameter name. */
+  readonly v = new Map<string, tf.Variable>();
+  /** Updates done so far (t of the bias correction). */
+  t = 0;
+
+  constructor(params: ReadonlyMap<string, tf.Variable>, opts: AdamWOptions) {
+    this.opts = opts;
+    for (const [name, p] of params) {
+      this.m.set(name, tf.variable(tf.zerosLike(p), false));
+      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+    }
+  }
+
+  /**
+   * One update of every parameter that has a gradient.
+   * @param params parameters by name (same names as at construction)
+   * @param grads gradients by name
+   * @param lr learning rate of this step
+   */
+  step(
+    params: ReadonlyMap<string, tf.Variable>,
+    grads: ReadonlyMap<string, tf.Tensor>,
+    lr: number,
+  ): void {
+    this.t++;
+    const [b1, b2] = this.opts.betas;
+    const bc1 = 1 - b1 ** this.t;
+    const bc2 = 1 - b2 ** this.t;
+    const stepSize = lr / bc1;
+    const sqrtBc2 = Math.sqrt(bc2);
+    tf.tidy(() => {
+      for (const [name, p] of params) {
+        const g = grads.get(name);
+        if (g === undefined) continue;
+        const m = this.m.get(name)!;
+        const v = this.v.get(name)!;
+        if (this.opts.weightDecay > 0 && decays(name, p.shape)) {
+          p.assign(tf.mul(p, 1 - lr * this.opts.weightDecay));
+        }
+        m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
+        v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.mul(g, g), 1 - b2)));
+        const denom = tf.add(tf.div(tf.sqrt(v), sqrtBc2), this.opts.eps);
+        p.assign(tf.sub(p, tf.mul(tf.div(m, denom), stepSize)));
+      }
+    });
+  }
+
+  /** Frees the moment variables. */
+  dispose(): void {
+    for (const t of this.m.values()) t.dispose();
+    for (const t of this.v.values()) t.dispose();
+  }
+}

@@ -7,10 +7,15 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../lib/util/errors.ts";
 import { red } from "./_common.ts";
+import { ablateCommand } from "./ablate.ts";
 import { benchCommand } from "./bench.ts";
 import { countCommand } from "./count.ts";
+import { erfCommand } from "./erf.ts";
 import { inferCommand } from "./infer.ts";
 import { modelsCommand } from "./models.ts";
+import { reparamCommand } from "./reparam.ts";
+import { tableCommand } from "./table.ts";
+import { trainCommand } from "./train.ts";
 
 /** Version printed by `slak --version`. */
 export const VERSION = "0.1.0";
@@ -27,6 +32,11 @@ function program(): Command {
   p.addCommand(countCommand());
   p.addCommand(inferCommand());
   p.addCommand(benchCommand());
+  p.addCommand(erfCommand());
+  p.addCommand(reparamCommand());
+  p.addCommand(ablateCommand());
+  p.addCommand(tableCommand());
+  p.addCommand(trainCommand());
   const override = (c: Command) => {
     c.exitOverride();
     c.commands.forEach((sub) => override(sub as unknown as Command));

@@ -1,0 +1,224 @@
+/**
+ * `slak ablate NAME`: expands an ablation spec (configs/ablations/NAME.yaml, or a spec file path)
+ * at a scale, saves the plan in the sweep folder, runs this shard's runs (skipping finished ones,
+ * resuming interrupted ones, each under a lock), keeps going past failures, and prints the merged
+ * table at the end (stdout; progress on stderr). Exits non-zero when a run failed.
+ *
+ * @module
+ */
+import { Command } from "commander";
+import { type BackendName } from "../lib/ops/mod.ts";
+import {
+  builtinSpecNames,
+  detectShard,
+  type Execute,
+  executeCount,
+  expandPlan,
+  loadSpec,
+  type Plan,
+  resolveCountConfig,
+  type Resolver,
+  type RunnerEvent,
+  runShard,
+  savePlan,
+  shardRuns,
+  writeTables,
+} from "../lib/experiments/mod.ts";
+import { type ResolvedTrainConfig, resolveTrainConfig, trainRun } from "../lib/train/mod.ts";
+import { choices, EXIT, UserError } from "../lib/util/errors.ts";
+import { collect, info, out, positiveInt, selectBackend, textTable } from "./_common.ts";
+import { describeModel } from "../lib/experiments/aggregate.ts";
+import type { ModelConfig } from "../lib/config/model_config.ts";
+import { tableJson } from "./table.ts";
+
+const BACKENDS = ["auto", "cpu", "webgpu"] as const;
+
+const trainResolver: Resolver = (input, where, sets) =>
+  resolveTrainConfig(input, where, sets) as unknown as Record<string, unknown>;
+
+function listPlan(plan: Plan, json: boolean, shardCount: number): void {
+  if (json) {
+    out(JSON.stringify(
+      plan.runs.map((r) => ({
+        id: r.id,
+        name: r.name,
+        index: r.index,
+        shard: `${(r.index % shardCount) + 1}/${shardCount}`,
+        labels: r.labels,
+        seed: r.seed,
+        config: r.config,
+      })),
+      null,
+      2,
+    ));
+    return;
+  }
+  const rows = [["#", "id", "name", "model", "shard"]];
+  for (const r of plan.runs) {
+    rows.push([
+      String(r.index + 1),
+      r.id,
+      r.name,
+      describeModel(r.config.modelConfig as ModelConfig),
+      `${(r.index % shardCount) + 1}/${shardCount}`,
+    ]);
+  }
+  out(
+    `${plan.title}: ${plan.runs.length} runs at scale ${plan.scale} (spec hash ${plan.specHash})`,
+  );
+  out(textTable(rows));
+}
+
+function eventLine(e: RunnerEvent, quiet: boolean, flags: { quiet?: boolean }): string | null {
+  switch (e.type) {
+    case "skip":
+      return `  ✓ ${e.run.name} [${e.run.id}] already done`;
+    case "busy":
+      return `  … ${e.run.name} [${e.run.id}] locked by ${
+        e.holder ? `pid ${e.holder.pid} on ${e.holder.host}` : "another process"
+      }; skipped`;
+    case "start":
+      return `▶ [${e.position}/${e.total}] ${e.run.name} [${e.run.id}]${
+        e.resume ? " (resuming)" : ""
+      }`;
+    case "done":
+      return `  ✓ ${e.run.name} done in ${e.seconds.toFixed(1)} s`;
+    case "fail":
+      return `  ✗ ${e.run.name} failed: ${e.message}`;
+    case "interrupted":
+      return `  ■ ${e.run.name} interrupted (checkpoint kept; rerun to resume)`;
+    case "progress": {
+      if (quiet || flags.quiet) return null;
+      const p = e.progress as { type?: string; record?: Record<string, number>; epochs?: number };
+      if (p?.type === "epoch" && p.record) {
+        const r = p.record;
+        return `    epoch ${r.epoch}/${p.epochs}: loss ${r.loss?.toFixed(4)}` +
+          (typeof r.top1 === "number" ? `, top-1 ${(r.top1 * 100).toFixed(2)}%` : "") +
+          `, ${r.imgPerSec?.toFixed(1)} img/s`;
+      }
+      return null;
+    }
+  }
+}
+
+/** The `ablate` subcommand. */
+export function ablateCommand() {
+  return new Command("ablate")
+    .description("run an ablation sweep (resumable, shardable) and print its table")
+    .argument("[name]", "ablation name (configs/ablations/NAME.yaml) or a spec file path")
+    .option("--scale <scale>", "smoke | small | paper", "smoke")
+    .option("--out <dir>", "sweep folder (default experiments/<name>/<scale>)")
+    .option(
+      "--shard <i/n>",
+      "run shard i of n (1-based); else SLAK_SHARD or the engine's variables",
+    )
+    .option("--seeds <k>", "seeds 0..k-1 instead of the spec's", positiveInt("--seeds"))
+    .option(
+      "--set <path=value>",
+      "override a config field in every run (repeatable)",
+      collect,
+      [] as string[],
+    )
+    .option("--list", "print the plan and exit")
+    .option("--json", "JSON output (the plan with --list, the table otherwise)")
+    .option("--fail-fast", "stop at the first failed run")
+    .option("--force", "replace the folder's plan when the spec changed")
+    .option("--backend <name>", `compute backend: ${BACKENDS.join(" | ")}`, "auto")
+    .option("--quiet", "no progress lines")
+    .action(async (name, opts) => {
+      const flags = { quiet: opts.quiet };
+      if (!name) {
+        out(`ablations: ${builtinSpecNames().join(", ")}`);
+        if (!opts.list) {
+          throw new UserError("slak ablate: give an ablation NAME (see the list above)");
+        }
+        return;
+      }
+      if (!(BACKENDS as readonly string[]).includes(opts.backend)) {
+        throw new UserError(`--backend "${opts.backend}": valid backends: ${choices(BACKENDS)}`);
+      }
+      const { spec, path } = await loadSpec(name);
+      const resolve = spec.kind === "count" ? resolveCountConfig : trainResolver;
+      const plan = expandPlan(spec, opts.scale, { seeds: opts.seeds, sets: opts.set, resolve });
+      const shard = detectShard(opts.shard, (k) => Deno.env.get(k));
+      if (opts.list) {
+        listPlan(plan, !!opts.json, shard.count);
+        return;
+      }
+      if (spec.kind === "erf") {
+        throw new UserError(
+          `Ablation "${spec.name}" depends on ${spec.depends ?? "slak erf"}, which this build ` +
+            `does not run yet; --list shows its plan`,
+        );
+      }
+      const dir = opts.out ?? `experiments/${spec.name}/${plan.scale}`;
+      await savePlan(dir, plan, !!opts.force);
+      const mine = shardRuns(plan, shard.index, shard.count);
+      info(
+        flags,
+        `${spec.title} [${path}] · scale ${plan.scale} · ${plan.runs.length} runs · shard ` +
+          `${shard.index}/${shard.count} from ${shard.source}: ${mine.length} runs · folder ${dir}`,
+      );
+      const meta: Record<string, unknown> = {};
+      let execute: Execute;
+      if (spec.kind === "count") {
+        execute = executeCount;
+      } else {
+        const backend = await selectBackend(opts.backend as BackendName, flags);
+        meta.device = backend;
+        execute = (run, ctx) =>
+          trainRun(run.config as unknown as ResolvedTrainConfig, {
+            outDir: ctx.outDir,
+            resume: ctx.resume,
+            meta: ctx.meta,
+            onProgress: ctx.onProgress,
+            ...(ctx.signal ? { signal: ctx.signal } : {}),
+          });
+      }
+      const ac = new AbortController();
+      const onSignal = () => {
+        info(flags, "stopping after a checkpoint of the current run (signal again to kill)");
+        if (ac.signal.aborted) Deno.exit(EXIT.interrupted);
+        ac.abort();
+      };
+      const sigs: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+      for (const s of sigs) Deno.addSignalListener(s, onSignal);
+      let summary;
+      try {
+        summary = await runShard(plan, {
+          dir,
+          shard,
+          execute,
+          failFast: !!opts.failFast,
+          signal: ac.signal,
+          meta,
+          onEvent: (e) => {
+            const line = eventLine(e, false, flags);
+            if (line) info(flags, line);
+          },
+        });
+      } finally {
+        for (const s of sigs) Deno.removeSignalListener(s, onSignal);
+      }
+      const table = await writeTables(dir);
+      if (opts.json) out(JSON.stringify(tableJson(table), null, 2));
+      else out(table.markdown.trimEnd());
+      info(
+        flags,
+        `shard ${shard.index}/${shard.count}: ${summary.ran.length} ran, ${summary.skipped.length} ` +
+          `already done, ${summary.busy.length} locked elsewhere, ${summary.failed.length} failed` +
+          ` · tables in ${dir}`,
+      );
+      if (summary.interrupted) {
+        throw new UserError("interrupted; rerun the same command to resume", EXIT.interrupted);
+      }
+      if (summary.failed.length) {
+        const list = summary.failed.map((f) => `\n  ${f.name} [${f.id}]: ${f.message}`).join("");
+        throw new UserError(
+          `${summary.failed.length} of ${summary.planned} runs failed (error.json in each run ` +
+            `folder; rerun to retry):${list}`,
+          EXIT.failure,
+        );
+      }
+    });
+}

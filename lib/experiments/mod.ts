@@ -1,0 +1,22 @@
+/**
+ * Experiments: ablation specs, their deterministic expansion into runs, sharding across engines,
+ * the resumable lock-protected runner, and the merged experiment tables and plots.
+ *
+ * @module
+ */
+export * from "./spec.ts";
+export * from "./hash.ts";
+export * from "./patch.ts";
+export * from "./plan.ts";
+export * from "./shard.ts";
+export * from "./lock.ts";
+export * from "./layout.ts";
+export * from "./plan_file.ts";
+export * from "./runner.ts";
+export * from "./collect.ts";
+export * from "./aggregate.ts";
+export * from "./format.ts";
+export * from "./plot.ts";
+export * from "./tables.ts";
+export * from "./count_run.ts";
+export * from "./kernel_map.ts";

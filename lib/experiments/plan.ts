@@ -1,0 +1,196 @@
+/**
+ * Deterministic expansion of an ablation spec at one scale into planned runs: the grid over the
+ * axes (zipped axes advance together), seeds outermost (so that a partial sweep first completes
+ * every configuration at the first seed), each run's config = scale base ← level patches (in axis
+ * order, the level's own patch then the scale's) ← `--set` overrides ← the seed, resolved and
+ * validated strictly. Run id = short hash of the canonical resolved config and the seed.
+ *
+ * @module
+ */
+import { choices, ConfigError } from "../util/errors.ts";
+import { shortHash } from "./hash.ts";
+import { applyPatch } from "./patch.ts";
+import { type AblationSpec, type Patch, scaleOf } from "./spec.ts";
+
+/** Resolves a merged config input into the canonical resolved config that a run records. */
+export type Resolver = (
+  input: Record<string, unknown>,
+  where: string,
+  sets: readonly string[],
+) => Record<string, unknown>;
+
+/** One run of a plan. */
+export interface PlannedRun {
+  /** Short hash of the resolved config and seed; names the run folder. */
+  id: string;
+  /** Human-readable name: `label/label/.../s<seed>`. */
+  name: string;
+  /** 0-based position in the plan (shard k%n gets run k). */
+  index: number;
+  /** Level label per axis. */
+  labels: Record<string, string>;
+  seed: number;
+  /** The resolved config (what the run records in config.json). */
+  config: Record<string, unknown>;
+}
+
+/** An expanded spec. */
+export interface Plan {
+  spec: string;
+  title: string;
+  kind: AblationSpec["kind"];
+  scale: string;
+  /** Hash of the spec, scale, seeds and `--set` overrides; a DIR keeps the plan it was made for. */
+  specHash: string;
+  seeds: number[];
+  sets: string[];
+  /** Axis names, in order. */
+  axes: string[];
+  /** The parsed spec (so that `slak table` needs only the folder). */
+  definition: AblationSpec;
+  runs: PlannedRun[];
+}
+
+/** Options of {@link expandPlan}. */
+export interface ExpandOptions {
+  /** Override the scale's seeds with 0..K-1. */
+  seeds?: number | undefined;
+  /** `path=value` overrides applied to every run (e.g. `data.path=/data/imagenet`). */
+  sets?: readonly string[] | undefined;
+  /** Resolves a run's config (train: resolveTrainConfig). */
+  resolve: Resolver;
+}
+
+interface Choice {
+  labels: Record<string, string>;
+  patches: { patch: Patch; where: string }[];
+}
+
+/** The seeds of a scale: a count K means 0..K-1. */
+export function seedList(seeds: number | number[]): number[] {
+  return typeof seeds === "number" ? Array.from({ length: seeds }, (_, i) => i) : [...seeds];
+}
+
+/**
+ * Expands `spec` at `scale`. Throws ConfigError for a missing scale, a zip of unequal axes, a
+ * missing required `--set`, an invalid resolved config, or two runs with identical configs.
+ */
+export function expandPlan(spec: AblationSpec, scale: string, opts: ExpandOptions): Plan {
+  const sc = scaleOf(spec, scale);
+  const sets = [...(opts.sets ?? [])];
+  for (const req of sc.required) {
+    if (!sets.some((s) => s.slice(0, s.indexOf("=")).trim() === req)) {
+      throw new ConfigError(
+        `Ablation "${spec.name}" at scale "${scale}" needs --set ${req}=...` +
+          (req === "data.path" ? " (an ImageFolder tree with train/ and val/)" : ""),
+      );
+    }
+  }
+  const seeds = opts.seeds !== undefined ? seedList(opts.seeds) : seedList(sc.seeds);
+  if (spec.kind === "count" && seeds.length !== 1) {
+    throw new ConfigError(`Ablation "${spec.name}" only counts: it takes exactly one seed`);
+  }
+
+  // Levels per axis after `only`, each with its patches.
+  const levels = new Map<string, Choice[]>();
+  for (const axis of spec.axes) {
+    const only = sc.only[axis.name];
+    const chosen = only ? axis.levels.filter((l) => only.includes(l.label)) : axis.levels;
+    levels.set(
+      axis.name,
+      chosen.map((l) => ({
+        labels: { [axis.name]: l.label },
+        patches: [
+          { patch: l.set, where: `${spec.name}: axis ${axis.name} level ${l.label}` },
+          {
+            patch: sc.levels[axis.name]?.[l.label] ?? {},
+            where: `${spec.name}: scales.${scale}.levels.${axis.name}.${l.label}`,
+          },
+        ],
+      })),
+    );
+  }
+  for (const axisName of Object.keys(sc.levels)) {
+    if (!levels.has(axisName)) {
+      throw new ConfigError(
+        `${spec.name}: scales.${scale}.levels: unknown axis "${axisName}"; axes: ${
+          choices([...levels.keys()])
+        }`,
+      );
+    }
+  }
+
+  // Factors of the grid: zipped groups act as one axis, at the position of their first member.
+  const factors: Choice[][] = [];
+  const done = new Set<string>();
+  for (const axis of spec.axes) {
+    if (done.has(axis.name)) continue;
+    const group = spec.zip.find((g) => g.includes(axis.name)) ?? [axis.name];
+    const lists = group.map((a) => levels.get(a)!);
+    const n = lists[0]!.length;
+    if (lists.some((l) => l.length !== n)) {
+      throw new ConfigError(
+        `${spec.name}: zipped axes ${
+          choices(group)
+        } need equal level counts at scale "${scale}", ` +
+          `got ${lists.map((l) => l.length).join(", ")}`,
+      );
+    }
+    factors.push(
+      Array.from({ length: n }, (_, i) => ({
+        labels: Object.assign({}, ...lists.map((l) => l[i]!.labels)),
+        patches: lists.flatMap((l) => l[i]!.patches),
+      })),
+    );
+    group.forEach((a) => done.add(a));
+  }
+  let combos: Choice[] = [{ labels: {}, patches: [] }];
+  for (const f of factors) {
+    combos = combos.flatMap((c) =>
+      f.map((x) => ({
+        labels: { ...c.labels, ...x.labels },
+        patches: [...c.patches, ...x.patches],
+      }))
+    );
+  }
+
+  const runs: PlannedRun[] = [];
+  const byId = new Map<string, string>();
+  for (const seed of seeds) {
+    for (const combo of combos) {
+      let cfg: Record<string, unknown> = structuredClone(sc.base);
+      for (const p of combo.patches) cfg = applyPatch(cfg, p.patch, p.where);
+      if (spec.kind !== "count") cfg = applyPatch(cfg, { "run.seed": seed }, spec.name);
+      const labelText = spec.axes.map((a) => combo.labels[a.name]).join("/");
+      const name = `${labelText ? `${labelText}/` : ""}s${seed}`;
+      const config = opts.resolve(cfg, `${spec.name} (${scale}) run ${name}`, sets);
+      const id = shortHash({ config, seed });
+      const twin = byId.get(id);
+      if (twin) {
+        throw new ConfigError(
+          `${spec.name} (${scale}): runs ${twin} and ${name} have identical configs; ` +
+            `make their levels differ`,
+        );
+      }
+      byId.set(id, name);
+      runs.push({ id, name, index: runs.length, labels: combo.labels, seed, config });
+    }
+  }
+  return {
+    spec: spec.name,
+    title: spec.title,
+    kind: spec.kind,
+    scale,
+    specHash: shortHash({ spec, scale, seeds, sets }, 16),
+    seeds,
+    sets,
+    axes: spec.axes.map((a) => a.name),
+    definition: spec,
+    runs,
+  };
+}
+
+/** The runs shard `index`/`count` (1-based) gets: run k goes to shard k % count + 1. */
+export function shardRuns(plan: Plan, index: number, count: number): PlannedRun[] {
+  return plan.runs.filter((r) => r.index % count === index - 1);
+}

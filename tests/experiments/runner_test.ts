@@ -1,0 +1,156 @@
+// Runner bookkeeping with an injected executor (the real CLI always uses the real trainer; the
+// fault tests in faults_test.ts run it as a subprocess).
+import assert from "node:assert/strict";
+import {
+  acquireLock,
+  type Execute,
+  expandPlan,
+  layout,
+  loadSpec,
+  type Plan,
+  readLock,
+  releaseLock,
+  runShard,
+  savePlan,
+  writeTables,
+} from "../../lib/experiments/mod.ts";
+import { UserError } from "../../lib/util/errors.ts";
+import { TINY, trainResolver } from "./_helpers.ts";
+
+async function tinyPlan(sets: string[] = []): Promise<Plan> {
+  const { spec } = await loadSpec(TINY);
+  return expandPlan(spec, "smoke", { resolve: trainResolver, sets });
+}
+
+/** A fake trainer: records calls, writes result.json (top1 from the seed and kernel). */
+function fakeTrain(
+  calls: { id: string; resume: boolean }[],
+  failIds: Set<string> = new Set(),
+): Execute {
+  return async (run, ctx) => {
+    calls.push({ id: run.id, resume: ctx.resume });
+    if (failIds.has(run.id)) throw new Error(`boom ${run.name}`);
+    await Deno.writeTextFile(`${ctx.outDir}/meta.json`, JSON.stringify(ctx.meta));
+    const top1 = 0.5 + Number(run.labels.kernel) / 100 + run.seed / 1000;
+    await Deno.writeTextFile(`${ctx.outDir}/result.json`, JSON.stringify({ top1, imgPerSec: 10 }));
+  };
+}
+
+const shard = { index: 1, count: 1, source: "test" };
+
+Deno.test("runShard() skips finished runs, resumes from checkpoints, records the shard in meta", async () => {
+  const dir = await Deno.makeTempDir();
+  const plan = await tinyPlan();
+  await savePlan(dir, plan, false);
+  const calls: { id: string; resume: boolean }[] = [];
+  // One run finished before, one interrupted with a checkpoint, one with stale partial files.
+  const [done, interrupted, partial] = plan.runs;
+  await Deno.mkdir(layout.run(dir, done!.id), { recursive: true });
+  await Deno.writeTextFile(layout.result(dir, done!.id), JSON.stringify({ top1: 0.9 }));
+  await Deno.mkdir(`${layout.run(dir, interrupted!.id)}/checkpoints`, { recursive: true });
+  await Deno.writeTextFile(layout.checkpoint(dir, interrupted!.id), "state");
+  await Deno.mkdir(layout.run(dir, partial!.id), { recursive: true });
+  await Deno.writeTextFile(`${layout.run(dir, partial!.id)}/metrics.jsonl`, "junk\n");
+  const s = await runShard(plan, { dir, shard, execute: fakeTrain(calls) });
+  assert.deepEqual(s.skipped, [done!.id]);
+  assert.equal(s.ran.length, 5);
+  assert.deepEqual(calls.find((c) => c.id === interrupted!.id), {
+    id: interrupted!.id,
+    resume: true,
+  });
+  assert.deepEqual(calls.find((c) => c.id === partial!.id), { id: partial!.id, resume: false });
+  // Partial files of a run without a checkpoint are cleared before it starts again.
+  await assert.rejects(Deno.stat(`${layout.run(dir, partial!.id)}/metrics.jsonl`));
+  const meta = JSON.parse(await Deno.readTextFile(`${layout.run(dir, partial!.id)}/meta.json`));
+  assert.deepEqual(meta.ablation.shard, shard);
+  assert.equal(meta.ablation.runId, partial!.id);
+  // Nothing left locked; a second pass runs nothing.
+  assert.deepEqual([...Deno.readDirSync(layout.locks(dir))], []);
+  const again = await runShard(plan, { dir, shard, execute: fakeTrain(calls) });
+  assert.equal(again.ran.length, 0);
+  assert.equal(again.skipped.length, 6);
+});
+
+Deno.test("runShard() keeps going past failures (error.json), or stops with failFast", async () => {
+  const dir = await Deno.makeTempDir();
+  const plan = await tinyPlan();
+  await savePlan(dir, plan, false);
+  const fail = new Set([plan.runs[1]!.id, plan.runs[4]!.id]);
+  const calls: { id: string; resume: boolean }[] = [];
+  const s = await runShard(plan, { dir, shard, execute: fakeTrain(calls, fail) });
+  assert.equal(s.ran.length, 4);
+  assert.deepEqual(s.failed.map((f) => f.id), [plan.runs[1]!.id, plan.runs[4]!.id]);
+  assert.match(s.failed[0]!.message, /boom/);
+  const err = JSON.parse(await Deno.readTextFile(layout.error(dir, plan.runs[1]!.id)));
+  assert.match(err.message, /boom 5\/s0/);
+  const t = await writeTables(dir);
+  assert.deepEqual(t.runs.map((r) => r.status), [
+    "done",
+    "failed",
+    "done",
+    "done",
+    "failed",
+    "done",
+  ]);
+  assert.match(t.markdown, /\| 5 \| .* \| 0\/2 \| – \| .* \| 0\/2 done, 2 failed \|/);
+  // Rerun: only the failed ones run again, and their error.json goes away on success.
+  const calls2: { id: string; resume: boolean }[] = [];
+  const s2 = await runShard(plan, { dir, shard, execute: fakeTrain(calls2) });
+  assert.deepEqual(calls2.map((c) => c.id), [...fail]);
+  assert.equal(s2.failed.length, 0);
+  await assert.rejects(Deno.stat(layout.error(dir, plan.runs[1]!.id)));
+
+  const dir2 = await Deno.makeTempDir();
+  await savePlan(dir2, plan, false);
+  const calls3: { id: string; resume: boolean }[] = [];
+  const s3 = await runShard(plan, {
+    dir: dir2,
+    shard,
+    failFast: true,
+    execute: fakeTrain(calls3, fail),
+  });
+  assert.equal(calls3.length, 2);
+  assert.equal(s3.failed.length, 1);
+});
+
+Deno.test("runShard() leaves runs locked by a live process alone and takes over a dead one's lock", async () => {
+  const dir = await Deno.makeTempDir();
+  const plan = await tinyPlan();
+  await savePlan(dir, plan, false);
+  // A live lock (this process) on run 0.
+  const live = acquireLock(layout.lock(dir, plan.runs[0]!.id));
+  assert.ok(live.ok);
+  // A dead process's lock on run 1: a real child that has exited.
+  const child = new Deno.Command("true").spawn();
+  await child.status;
+  const dead = readLock(live.lock.path)!;
+  await Deno.writeTextFile(
+    layout.lock(dir, plan.runs[1]!.id),
+    JSON.stringify({ ...dead, pid: child.pid, procStart: "1", nonce: "dead" }),
+  );
+  const calls: { id: string; resume: boolean }[] = [];
+  const s = await runShard(plan, { dir, shard, execute: fakeTrain(calls) });
+  assert.deepEqual(s.busy, [plan.runs[0]!.id]);
+  assert.ok(calls.some((c) => c.id === plan.runs[1]!.id));
+  assert.equal(s.ran.length, 5);
+  // A second acquire while held fails and names the holder.
+  const second = acquireLock(live.lock.path);
+  assert.ok(!second.ok && second.holder?.pid === Deno.pid);
+  releaseLock(live.lock);
+  await assert.rejects(Deno.stat(live.lock.path));
+});
+
+Deno.test("savePlan() refuses a changed spec unless forced", async () => {
+  const dir = await Deno.makeTempDir();
+  const a = await tinyPlan();
+  const b = await tinyPlan(["optimizer.lr=0.001"]);
+  await savePlan(dir, a, false);
+  await savePlan(dir, a, false); // same spec: fine
+  await assert.rejects(
+    savePlan(dir, b, false),
+    (e) => e instanceof UserError && /spec hash .*--force/.test(e.message),
+  );
+  await savePlan(dir, b, true);
+  const saved = JSON.parse(await Deno.readTextFile(layout.plan(dir)));
+  assert.equal(saved.specHash, b.specHash);
+});

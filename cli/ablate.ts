@@ -15,12 +15,14 @@ import {
   executeCount,
   expandPlan,
   loadSpec,
+  parseOnly,
   type Plan,
   resolveCountConfig,
   type Resolver,
   type RunnerEvent,
   runShard,
   savePlan,
+  selectRuns,
   shardRuns,
   writeTables,
 } from "../lib/experiments/mod.ts";
@@ -119,6 +121,12 @@ export function ablateCommand() {
       collect,
       [] as string[],
     )
+    .option(
+      "--only <axis=levels>",
+      "run only the runs with these labels, e.g. dataset=fmnist (repeatable; the plan is unchanged)",
+      collect,
+      [] as string[],
+    )
     .option("--list", "print the plan and exit")
     .option("--json", "JSON output (the plan with --list, the table otherwise)")
     .option("--fail-fast", "stop at the first failed run")
@@ -153,7 +161,8 @@ export function ablateCommand() {
       }
       const dir = opts.out ?? `experiments/${spec.name}/${plan.scale}`;
       await savePlan(dir, plan, !!opts.force);
-      const mine = shardRuns(plan, shard.index, shard.count);
+      const only = parseOnly(plan, opts.only);
+      const mine = selectRuns(shardRuns(plan, shard.index, shard.count), only);
       info(
         flags,
         `${spec.title} [${path}] · scale ${plan.scale} · ${plan.runs.length} runs · shard ` +
@@ -190,6 +199,7 @@ export function ablateCommand() {
           shard,
           execute,
           failFast: !!opts.failFast,
+          only,
           signal: ac.signal,
           meta,
           onEvent: (e) => {

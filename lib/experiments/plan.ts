@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { choices, ConfigError } from "../util/errors.ts";
+import { choices, ConfigError, UserError } from "../util/errors.ts";
 import { shortHash } from "./hash.ts";
 import { applyPatch } from "./patch.ts";
 import { type AblationSpec, type Patch, scaleOf } from "./spec.ts";
@@ -193,4 +193,51 @@ export function expandPlan(spec: AblationSpec, scale: string, opts: ExpandOption
 /** The runs shard `index`/`count` (1-based) gets: run k goes to shard k % count + 1. */
 export function shardRuns(plan: Plan, index: number, count: number): PlannedRun[] {
   return plan.runs.filter((r) => r.index % count === index - 1);
+}
+
+/**
+ * Parses `--only axis=level[,level...]` selections (repeatable) against a plan: unknown axes or
+ * levels are errors listing the valid ones.
+ */
+export function parseOnly(plan: Plan, texts: readonly string[]): Record<string, string[]> {
+  const axes = new Map<string, Set<string>>();
+  for (const r of plan.runs) {
+    for (const [k, v] of Object.entries(r.labels)) {
+      if (!axes.has(k)) axes.set(k, new Set());
+      axes.get(k)!.add(v);
+    }
+  }
+  const out: Record<string, string[]> = {};
+  for (const t of texts) {
+    const eq = t.indexOf("=");
+    const axis = eq > 0 ? t.slice(0, eq) : "";
+    const levels = eq > 0 ? t.slice(eq + 1).split(",").filter(Boolean) : [];
+    const known = axes.get(axis);
+    if (!known || levels.length === 0) {
+      throw new UserError(
+        `--only "${t}": expected axis=level[,level]; axes of this plan: ${
+          choices([...axes.keys()])
+        }`,
+      );
+    }
+    for (const l of levels) {
+      if (!known.has(l)) {
+        throw new UserError(
+          `--only "${t}": axis "${axis}" has no level "${l}"; levels: ${choices([...known])}`,
+        );
+      }
+    }
+    out[axis] = [...(out[axis] ?? []), ...levels];
+  }
+  return out;
+}
+
+/** The runs whose labels match every `only` selection (all runs when it is empty). */
+export function selectRuns(
+  runs: readonly PlannedRun[],
+  only: Record<string, string[]>,
+): PlannedRun[] {
+  return runs.filter((r) =>
+    Object.entries(only).every(([k, ls]) => ls.includes(r.labels[k] ?? ""))
+  );
 }

@@ -11,7 +11,7 @@ import { writeJsonAtomic } from "../util/fs.ts";
 import { isDone, layout } from "./layout.ts";
 import { acquireLock, heartbeat, type HeldLock, type LockInfo, releaseLock } from "./lock.ts";
 import type { Plan, PlannedRun } from "./plan.ts";
-import { shardRuns } from "./plan.ts";
+import { selectRuns, shardRuns } from "./plan.ts";
 import type { ShardInfo } from "./shard.ts";
 
 /** What an executor gets for one run. */
@@ -47,6 +47,8 @@ export interface RunnerOptions {
   execute: Execute;
   /** Stop at the first failure. */
   failFast?: boolean | undefined;
+  /** Run only the planned runs whose labels match (axis → levels); see `parseOnly`. */
+  only?: Record<string, string[]> | undefined;
   signal?: AbortSignal | undefined;
   onEvent?: ((e: RunnerEvent) => void) | undefined;
   /** Extra meta recorded in each run (e.g. the backend). */
@@ -96,7 +98,7 @@ function exists(path: string): boolean {
 export async function runShard(plan: Plan, opts: RunnerOptions): Promise<RunSummary> {
   const { dir } = opts;
   const emit = opts.onEvent ?? (() => {});
-  const mine = shardRuns(plan, opts.shard.index, opts.shard.count);
+  const mine = selectRuns(shardRuns(plan, opts.shard.index, opts.shard.count), opts.only ?? {});
   const summary: RunSummary = {
     planned: mine.length,
     ran: [],

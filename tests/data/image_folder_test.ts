@@ -25,7 +25,7 @@ Deno.test("openDataset(imagefolder) reads PNG and JPEG classes sorted by name, r
         for (let i = 0; i < ds.size(split); i++) {
           const r = ds.raw(split, i);
           assert.equal(r.pixels.length, 8 * 8 * 3);
-          const want = FOLDER_COLORS[ds.classNames[r.label]!]!;
+          const want: [number, number, number] = FOLDER_COLORS[ds.classNames[r.label]!]!;
           const tol = r.label === 0 ? 0 : 6; // PNG is lossless, JPEG is not
           for (let p = 0; p < 64; p++) {
             for (let c = 0; c < 3; c++) assert.ok(Math.abs(r.pixels[p * 3 + c]! - want[c]!) <= tol);

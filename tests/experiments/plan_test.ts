@@ -163,3 +163,15 @@ Deno.test("built-in specs expand at smoke and small; kernel sizes keep the paper
     new Set(["pathfinder", "fashion_mnist"]),
   );
 });
+
+Deno.test("parseOnly() and selectRuns() pick runs by label and reject unknown axes and levels", async () => {
+  const { parseOnly, selectRuns } = await import("../../lib/experiments/mod.ts");
+  const { spec } = await loadSpec("growth");
+  const plan = expandPlan(spec, "small", { resolve: trainResolver });
+  const only = parseOnly(plan, ["dataset=fmnist"]);
+  const runs = selectRuns(plan.runs, only);
+  assert.ok(runs.length > 0 && runs.length < plan.runs.length);
+  assert.ok(runs.every((r) => r.labels.dataset === "fmnist"));
+  assert.throws(() => parseOnly(plan, ["colour=red"]), /axes of this plan/);
+  assert.throws(() => parseOnly(plan, ["dataset=imagenette"]), /has no level "imagenette"/);
+});

@@ -1,10 +1,24 @@
 /**
- * Plain-JS float32 matrix products with the loop order chosen per transpose case so that the
- * innermost loop always walks contiguous memory (V8 keeps it in registers and vectorizes nothing,
- * but avoids the strided indexing that makes tfjs-cpu's BatchMatMul slow for our shapes).
+ * The cpu matrix product behind `matMul2d`: the WebAssembly SIMD kernel (wasm_matmul.ts) for
+ * products big enough to amortize packing, the plain-JS loops (js_matmul.ts) for tiny ones and
+ * wherever WebAssembly SIMD is unavailable. The choice depends only on the shape, so results are
+ * deterministic run to run.
  *
  * @module
  */
+import { matmulJs } from "./js_matmul.ts";
+import { matmulWasm } from "./wasm_matmul.ts";
+
+/** Products with fewer multiply-adds (m·k·n) than this stay on the JS loops (measured crossover). */
+export const WASM_MIN_MACS = 1024;
+/** Below this many multiply-adds, products with fewer than 4 rows also stay on the JS loops. */
+const WASM_MIN_MACS_FEW_ROWS = 65536;
+
+/** Whether `matmulCpu` sends this shape to the wasm kernel (when WebAssembly SIMD exists). */
+export function usesWasmMatmul(m: number, k: number, n: number): boolean {
+  const macs = m * k * n;
+  return macs >= WASM_MIN_MACS && (m >= 4 || macs >= WASM_MIN_MACS_FEW_ROWS);
+}
 
 /**
  * C[M,N] = op(A) · op(B) with op = identity or transpose. A is [M,K] (or [K,M] when transposeA),
@@ -19,68 +33,9 @@ export function matmulCpu(
   transposeA: boolean,
   transposeB: boolean,
 ): Float32Array {
-  const c = new Float32Array(m * n);
-  if (!transposeA && !transposeB) {
-    // c[i, :] += a[i, p] * b[p, :]
-    for (let i = 0; i < m; i++) {
-      const ci = i * n;
-      const ai = i * k;
-      for (let p = 0; p < k; p++) {
-        const av = a[ai + p]!;
-        if (av === 0) continue;
-        const bp = p * n;
-        for (let j = 0; j < n; j++) c[ci + j] += av * b[bp + j]!;
-      }
-    }
-  } else if (!transposeA && transposeB) {
-    // c[i, j] = dot(a[i, :], b[j, :]); 4 outputs per pass over a[i, :]
-    for (let i = 0; i < m; i++) {
-      const ai = i * k;
-      const ci = i * n;
-      let j = 0;
-      for (; j + 4 <= n; j += 4) {
-        const b0 = j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (let p = 0; p < k; p++) {
-          const av = a[ai + p]!;
-          s0 += av * b[b0 + p]!;
-          s1 += av * b[b1 + p]!;
-          s2 += av * b[b2 + p]!;
-          s3 += av * b[b3 + p]!;
-        }
-        c[ci + j] = s0;
-        c[ci + j + 1] = s1;
-        c[ci + j + 2] = s2;
-        c[ci + j + 3] = s3;
-      }
-      for (; j < n; j++) {
-        const bj = j * k;
-        let s = 0;
-        for (let p = 0; p < k; p++) s += a[ai + p]! * b[bj + p]!;
-        c[ci + j] = s;
-      }
-    }
-  } else if (transposeA && !transposeB) {
-    // a is [K, M]: c[i, :] += a[p, i] * b[p, :]
-    for (let p = 0; p < k; p++) {
-      const ap = p * m;
-      const bp = p * n;
-      for (let i = 0; i < m; i++) {
-        const av = a[ap + i]!;
-        if (av === 0) continue;
-        const ci = i * n;
-        for (let j = 0; j < n; j++) c[ci + j] += av * b[bp + j]!;
-      }
-    }
-  } else {
-    // both transposed: c[i, j] = Σ_p a[p, i] b[j, p]
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        let s = 0;
-        for (let p = 0; p < k; p++) s += a[p * m + i]! * b[j * k + p]!;
-        c[i * n + j] = s;
-      }
-    }
+  if (usesWasmMatmul(m, k, n)) {
+    const c = matmulWasm(a, b, m, k, n, transposeA, transposeB);
+    if (c !== null) return c;
   }
-  return c;
+  return matmulJs(a, b, m, k, n, transposeA, transposeB);
 }

@@ -1,13 +1,18 @@
 /**
  * `matMul2d(a, b, transposeA, transposeB)`: a 2-D matrix product used by the models' linear layers.
- * On the cpu backend it runs our contiguous-loop kernel ("SlakMatMul"), which is several times
- * faster than tfjs-cpu's BatchMatMul for the MLP shapes of ConvNeXt/SLaK blocks; elsewhere it is
- * `tf.matMul`. Differentiable (the gradient is two more products through the same op).
+ * On the cpu backend it runs our kernel ("SlakMatMul": a WebAssembly SIMD micro-kernel, plain-JS
+ * loops for tiny products or without WebAssembly SIMD), many times faster than tfjs-cpu's
+ * BatchMatMul for the MLP shapes of ConvNeXt/SLaK blocks; elsewhere it is `tf.matMul`.
+ * Differentiable (the gradient is two more products through the same op).
  *
  * @module
  */
 import { tf } from "../../tf.ts";
 import { matmulCpu } from "./cpu_matmul.ts";
+
+export { matmulCpu, usesWasmMatmul, WASM_MIN_MACS } from "./cpu_matmul.ts";
+export { matmulJs } from "./js_matmul.ts";
+export { matmulWasm, WASM_BLOCK, wasmMatmulSupport } from "./wasm_matmul.ts";
 
 /** Kernel name of the cpu matrix product. */
 export const SLAK_MATMUL = "SlakMatMul";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { matMul2d } from "../ops/mod.ts";
+import { channelAffine, matMul2d } from "../ops/mod.ts";
 import { tf } from "../tf.ts";
 
 /** `conv2d(x, w, stride = k, 'valid') + bias` for w of shape [k, k, Cin, Cout], x NHWC. */
@@ -24,7 +24,11 @@ export function patchifyConv(x: tf.Tensor4D, w: tf.Tensor4D, bias: tf.Tensor1D):
       tf.transpose(tf.reshape(xs, [n, ho, k, wo, k, c]), [0, 1, 3, 2, 4, 5]),
       [n * ho * wo, k * k * c],
     ) as tf.Tensor2D;
-    const y = tf.add(matMul2d(p, tf.reshape(w, [k * k * cin, cout]) as tf.Tensor2D), bias);
+    const y = channelAffine(
+      matMul2d(p, tf.reshape(w, [k * k * cin, cout]) as tf.Tensor2D),
+      null,
+      bias,
+    );
     return tf.reshape(y, [n, ho, wo, cout]) as tf.Tensor4D;
   });
 }

@@ -14,7 +14,7 @@ import {
   layerNorm,
   patchifyConv,
 } from "../layers/mod.ts";
-import { matMul2d } from "../ops/mod.ts";
+import { channelAffine, matMul2d } from "../ops/mod.ts";
 import { tf } from "../tf.ts";
 import type { Rng } from "../util/rng.ts";
 import { getVar, type Model } from "./model.ts";
@@ -79,7 +79,7 @@ function linear(model: Model, prefix: string, x: tf.Tensor): tf.Tensor {
   const b = getVar(model, `${prefix}.bias`);
   const shape = x.shape;
   const flat = tf.reshape(x, [-1, shape[shape.length - 1]!]) as tf.Tensor2D;
-  const y = tf.add(matMul2d(flat, w), b);
+  const y = channelAffine(matMul2d(flat, w), null, b as tf.Tensor1D);
   return tf.reshape(y, [...shape.slice(0, -1), w.shape[1]]);
 }
 
@@ -99,7 +99,7 @@ function block(
     y = gelu(y);
     y = linear(model, `${p}.pwconv2`, y);
     const gamma = model.params.get(`${p}.gamma`);
-    if (gamma) y = tf.mul(y, gamma);
+    if (gamma) y = channelAffine(y, gamma as tf.Tensor1D, null);
     if (opts.training && rate > 0) {
       if (!opts.rng) throw new Error("forward(): training with drop path needs an rng");
       y = dropPath(y, rate, opts.rng);

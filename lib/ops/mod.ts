@@ -8,9 +8,11 @@ export {
   depthwiseFlops,
   type DepthwiseGeometry,
   depthwiseGeometry,
+  type DepthwiseProgramFamily,
   largeKernelDepthwiseBackpropFilter,
   largeKernelDepthwiseBackpropInput,
   largeKernelDepthwiseConv2d,
+  setDepthwiseProgramFamily,
   SLAK_DEPTHWISE,
   SLAK_DEPTHWISE_BACKPROP_FILTER,
   SLAK_DEPTHWISE_BACKPROP_INPUT,
@@ -27,3 +29,8 @@ export {
   batchNormTrain,
   SLAK_BN_TRAIN,
 } from "./batch_norm/mod.ts";
+export {
+  CHANNEL_AFFINE_CPU_KERNELS,
+  channelAffine,
+  SLAK_CHANNEL_AFFINE,
+} from "./channel_affine/mod.ts";

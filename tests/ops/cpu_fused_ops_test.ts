@@ -5,6 +5,7 @@ import { tf } from "../../lib/tf.ts";
 import {
   batchMoments,
   batchNormTrain,
+  channelAffine,
   geluExact,
   initBackend,
   layerNormLastAxis,
@@ -84,4 +85,33 @@ Deno.test("batchNormTrain() and batchMoments() equal batch-statistics BN, with g
   )([x, g, b]);
   const gRef = tf.grads((x, g, b) => tf.sum(tf.mul(comp(x, g, b), w)))([x, g, b]);
   for (let i = 0; i < 3; i++) close(gOurs[i]!, gRef[i]!, 1e-4, `grad ${i}`);
+});
+
+Deno.test("channelAffine() equals x·scale + bias with gradients, for every null combination", () => {
+  const x = tf.randomNormal([3, 5, 6], 0, 1, "float32", 12);
+  const s = tf.randomNormal([6], 1, 0.5, "float32", 13) as tf.Tensor1D;
+  const b = tf.randomNormal([6], 0, 0.5, "float32", 14) as tf.Tensor1D;
+  const w = tf.randomNormal([3, 5, 6], 0, 1, "float32", 15);
+  for (const [useS, useB] of [[true, true], [true, false], [false, true]] as const) {
+    const inputs = [x, ...(useS ? [s] : []), ...(useB ? [b] : [])];
+    const split = (args: tf.Tensor[]) => ({
+      sv: useS ? args[1] as tf.Tensor1D : null,
+      bv: useB ? args[useS ? 2 : 1] as tf.Tensor1D : null,
+    });
+    const ours = (...args: tf.Tensor[]) => {
+      const { sv, bv } = split(args);
+      return tf.sum(tf.mul(channelAffine(args[0]!, sv, bv), w));
+    };
+    const ref = (...args: tf.Tensor[]) => {
+      const { sv, bv } = split(args);
+      let y = args[0]!;
+      if (sv) y = tf.mul(y, sv);
+      if (bv) y = tf.add(y, bv);
+      return tf.sum(tf.mul(y, w));
+    };
+    close(ours(...inputs), ref(...inputs), 1e-5, `fwd ${useS}${useB}`);
+    const g1 = tf.grads(ours)(inputs);
+    const g2 = tf.grads(ref)(inputs);
+    for (let i = 0; i < inputs.length; i++) close(g1[i]!, g2[i]!, 1e-5, `grad ${i} ${useS}${useB}`);
+  }
 });

@@ -9,3 +9,4 @@ export * from "./gelu.ts";
 export * from "./drop_path.ts";
 export * from "./large_kernel.ts";
 export * from "./patchify_conv.ts";
+export * from "./linear.ts";

@@ -15,9 +15,9 @@ import {
   type TapList,
 } from "../analysis/sparse_taps/mod.ts";
 import type { HostTensor } from "../io/host_tensor.ts";
-import { gelu, layerNorm, patchifyConv } from "../layers/mod.ts";
 import { fusedDecomposedDepthwise, largeKernelDepthwiseConv2d } from "../ops/mod.ts";
 import { tf } from "../tf.ts";
+import { runNetwork } from "./network.ts";
 import { mergedLkNames, type MergedModel } from "./reparam.ts";
 
 /** When to use the sparse-tap path: never, by the cost rule, or always. */
@@ -108,23 +108,6 @@ export function blockPlan(
   return { ...plan, sparse };
 }
 
-function ln(model: MergedModel, prefix: string, x: tf.Tensor): tf.Tensor {
-  return layerNorm(
-    x,
-    p(model, `${prefix}.weight`) as tf.Tensor1D,
-    p(model, `${prefix}.bias`) as tf.Tensor1D,
-    1e-6,
-  );
-}
-
-function linear(model: MergedModel, prefix: string, x: tf.Tensor): tf.Tensor {
-  const w = p(model, `${prefix}.weight`) as tf.Tensor2D;
-  const shape = x.shape;
-  const flat = tf.reshape(x, [-1, shape[shape.length - 1]!]) as tf.Tensor2D;
-  const y = tf.add(tf.matMul(flat, w), p(model, `${prefix}.bias`));
-  return tf.reshape(y, [...shape.slice(0, -1), w.shape[1]]);
-}
-
 function largeKernel(
   model: MergedModel,
   x: tf.Tensor4D,
@@ -156,41 +139,16 @@ export function forwardMerged(
   x: tf.Tensor4D,
   opts: MergedForwardOptions = {},
 ): tf.Tensor {
-  const c = model.config;
-  return tf.tidy(() => {
-    let h: tf.Tensor4D = x;
-    for (let s = 0; s < 4; s++) {
-      if (s === 0) {
-        h = patchifyConv(
-          h,
-          p(model, "downsample_layers.0.0.weight") as tf.Tensor4D,
-          p(model, "downsample_layers.0.0.bias") as tf.Tensor1D,
-        );
-        h = ln(model, "downsample_layers.0.1", h) as tf.Tensor4D;
-      } else {
-        h = ln(model, `downsample_layers.${s}.0`, h) as tf.Tensor4D;
-        h = tf.conv2d(h, p(model, `downsample_layers.${s}.1.weight`) as tf.Tensor4D, 2, "valid");
-        h = tf.add(h, p(model, `downsample_layers.${s}.1.bias`));
-      }
-      for (let b = 0; b < c.depths[s]!; b++) {
-        const xin = h;
-        h = tf.tidy(() => {
-          const pre = `stages.${s}.${b}`;
-          let y: tf.Tensor = largeKernel(model, xin, s, b, opts);
-          y = ln(model, `${pre}.norm`, y);
-          y = linear(model, `${pre}.pwconv1`, y);
-          y = gelu(y);
-          y = linear(model, `${pre}.pwconv2`, y);
-          const gamma = model.params.get(`${pre}.gamma`);
-          if (gamma) y = tf.mul(y, gamma);
-          return tf.add(xin, y) as tf.Tensor4D;
-        });
-      }
-    }
-    if (opts.output === "features") return h;
-    const pooled = tf.mean(h, [1, 2]);
-    return linear(model, "head", ln(model, "norm", pooled));
-  });
+  return runNetwork(
+    {
+      config: model.config,
+      param: (name) => p(model, name),
+      optional: (name) => model.params.get(name),
+      largeKernel: (h, s, b) => largeKernel(model, h, s, b, opts),
+    },
+    x,
+    { training: false, output: opts.output },
+  );
 }
 
 /** As `predictNchw` for a merged model: logits [N, numClasses] row-major. */

@@ -14,3 +14,4 @@ export * from "./weights_file.ts";
 export * from "./predict.ts";
 export * from "./reparam.ts";
 export * from "./merged_forward.ts";
+export * from "./network.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import { tf } from "../../tf.ts";
-import { type CpuBackend, f32 } from "../_cpu/backend.ts";
+import { type CpuBackend, f32, fusedGradConfig } from "../_cpu/backend.ts";
 
 /** Forward kernel name. */
 export const SLAK_BN_TRAIN = "SlakBatchNormTrain";
@@ -149,16 +149,9 @@ export const BATCH_NORM_CPU_KERNELS: tf.KernelConfig[] = [
 ];
 
 /** Gradient of SlakBatchNormTrain through the fused backward kernel. */
-export const BATCH_NORM_GRAD: tf.GradConfig = {
-  kernelName: SLAK_BN_TRAIN,
-  inputsToSave: ["x", "gamma"],
-  gradFunc: (dy, saved, attrs) => {
-    const [x, gamma] = saved as [tf.Tensor, tf.Tensor1D];
-    const [dx, dg, db] = tf.engine().runKernel(
-      SLAK_BN_TRAIN_GRAD,
-      { x, gamma, dy } as unknown as tf.NamedTensorMap,
-      attrs as unknown as tf.NamedAttrMap,
-    ) as unknown as tf.Tensor[];
-    return { x: () => dx!, gamma: () => dg!, beta: () => db! };
-  },
-};
+export const BATCH_NORM_GRAD: tf.GradConfig = fusedGradConfig(
+  SLAK_BN_TRAIN,
+  SLAK_BN_TRAIN_GRAD,
+  ["x", "gamma"],
+  ["x", "gamma", "beta"],
+);

@@ -7,7 +7,7 @@
  * @module
  */
 import { tf } from "../../tf.ts";
-import { type CpuBackend, f32 } from "../_cpu/backend.ts";
+import { type CpuBackend, f32, fusedGradConfig } from "../_cpu/backend.ts";
 
 /** Forward kernel name. */
 export const SLAK_CHANNEL_AFFINE = "SlakChannelAffine";
@@ -106,16 +106,9 @@ export const CHANNEL_AFFINE_CPU_KERNELS: tf.KernelConfig[] = [
 ];
 
 /** Gradient of SlakChannelAffine through the fused backward kernel. */
-export const CHANNEL_AFFINE_GRAD: tf.GradConfig = {
-  kernelName: SLAK_CHANNEL_AFFINE,
-  inputsToSave: ["x", "scale"],
-  gradFunc: (dy, saved, attrs) => {
-    const [x, scale] = saved as [tf.Tensor, tf.Tensor1D];
-    const [dx, ds, db] = tf.engine().runKernel(
-      SLAK_CHANNEL_AFFINE_GRAD,
-      { x, scale, dy } as unknown as tf.NamedTensorMap,
-      attrs as unknown as tf.NamedAttrMap,
-    ) as unknown as tf.Tensor[];
-    return { x: () => dx!, scale: () => ds!, bias: () => db! };
-  },
-};
+export const CHANNEL_AFFINE_GRAD: tf.GradConfig = fusedGradConfig(
+  SLAK_CHANNEL_AFFINE,
+  SLAK_CHANNEL_AFFINE_GRAD,
+  ["x", "scale"],
+  ["x", "scale", "bias"],
+);

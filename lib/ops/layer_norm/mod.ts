@@ -7,6 +7,7 @@
  * @module
  */
 import { tf } from "../../tf.ts";
+import { fusedGradConfig } from "../_cpu/backend.ts";
 import { layerNormCpu, layerNormGradCpu } from "./cpu_layer_norm.ts";
 
 /** Forward kernel name. */
@@ -95,16 +96,9 @@ export const LAYER_NORM_CPU_KERNELS: tf.KernelConfig[] = [
 ];
 
 /** Gradient of SlakLayerNorm through the fused backward kernel (run once, shared). */
-export const LAYER_NORM_GRAD: tf.GradConfig = {
-  kernelName: SLAK_LAYER_NORM,
-  inputsToSave: ["x", "gamma"],
-  gradFunc: (dy, saved, attrs) => {
-    const [x, gamma] = saved as [tf.Tensor, tf.Tensor1D];
-    const [dx, dg, db] = tf.engine().runKernel(
-      SLAK_LAYER_NORM_GRAD,
-      { x, gamma, dy } as unknown as tf.NamedTensorMap,
-      attrs as unknown as tf.NamedAttrMap,
-    ) as unknown as tf.Tensor[];
-    return { x: () => dx!, gamma: () => dg!, beta: () => db! };
-  },
-};
+export const LAYER_NORM_GRAD: tf.GradConfig = fusedGradConfig(
+  SLAK_LAYER_NORM,
+  SLAK_LAYER_NORM_GRAD,
+  ["x", "gamma"],
+  ["x", "gamma", "beta"],
+);

@@ -195,6 +195,11 @@ export function shardRuns(plan: Plan, index: number, count: number): PlannedRun[
   return plan.runs.filter((r) => r.index % count === index - 1);
 }
 
+/** A run's labels plus its seed as the pseudo-axis "seed". */
+function runLabels(r: PlannedRun): Record<string, string> {
+  return { ...r.labels, seed: String(r.seed) };
+}
+
 /**
  * Parses `--only axis=level[,level...]` selections (repeatable) against a plan: unknown axes or
  * levels are errors listing the valid ones.
@@ -202,7 +207,7 @@ export function shardRuns(plan: Plan, index: number, count: number): PlannedRun[
 export function parseOnly(plan: Plan, texts: readonly string[]): Record<string, string[]> {
   const axes = new Map<string, Set<string>>();
   for (const r of plan.runs) {
-    for (const [k, v] of Object.entries(r.labels)) {
+    for (const [k, v] of Object.entries(runLabels(r))) {
       if (!axes.has(k)) axes.set(k, new Set());
       axes.get(k)!.add(v);
     }

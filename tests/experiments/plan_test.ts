@@ -172,6 +172,8 @@ Deno.test("parseOnly() and selectRuns() pick runs by label and reject unknown ax
   const runs = selectRuns(plan.runs, only);
   assert.ok(runs.length > 0 && runs.length < plan.runs.length);
   assert.ok(runs.every((r) => r.labels.dataset === "fmnist"));
+  const seed0 = selectRuns(plan.runs, parseOnly(plan, ["dataset=fmnist", "seed=0"]));
+  assert.ok(seed0.length > 0 && seed0.every((r) => r.seed === 0 && r.labels.dataset === "fmnist"));
   assert.throws(() => parseOnly(plan, ["colour=red"]), /axes of this plan/);
   assert.throws(() => parseOnly(plan, ["dataset=imagenette"]), /has no level "imagenette"/);
 });

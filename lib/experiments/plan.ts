@@ -242,7 +242,8 @@ export function selectRuns(
   runs: readonly PlannedRun[],
   only: Record<string, string[]>,
 ): PlannedRun[] {
-  return runs.filter((r) =>
-    Object.entries(only).every(([k, ls]) => ls.includes(r.labels[k] ?? ""))
-  );
+  return runs.filter((r) => {
+    const labels = runLabels(r);
+    return Object.entries(only).every(([k, ls]) => ls.includes(labels[k] ?? ""));
+  });
 }

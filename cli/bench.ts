@@ -6,6 +6,7 @@
  */
 import { Command } from "commander";
 import { benchInferCommand } from "./bench_infer.ts";
+import { benchKernelsCommand } from "./bench_kernels.ts";
 import { benchTrainCommand } from "./bench_train.ts";
 
 /** The `bench` command group. */
@@ -13,6 +14,7 @@ export function benchCommand() {
   const bench = new Command("bench").description(
     "benchmarks (ratios against a baseline measured in the same process)",
   );
+  bench.addCommand(benchKernelsCommand());
   bench.addCommand(benchInferCommand());
   bench.addCommand(benchTrainCommand());
   return bench;

@@ -5,6 +5,7 @@
  */
 import { tf } from "../tf.ts";
 import { registerOps } from "./register_ops.ts";
+import { UserError } from "../util/errors.ts";
 
 /** Backend names accepted by {@link initBackend}. */
 export type BackendName = "cpu" | "webgpu" | "auto";
@@ -36,7 +37,10 @@ export async function initBackend(name: BackendName): Promise<"cpu" | "webgpu"> 
     if (ok) return "webgpu";
   }
   if (name === "webgpu") {
-    throw new Error("WebGPU backend unavailable: no adapter (run Deno with --unstable-webgpu)");
+    throw new UserError(
+      "--backend webgpu: no WebGPU adapter (run Deno with --unstable-webgpu; install Mesa " +
+        "vulkan drivers for a software adapter), or use --backend cpu|auto",
+    );
   }
   await tf.setBackend("cpu");
   return "cpu";

@@ -1,6 +1,9 @@
 /**
  * Fused inference op for SLaK's decomposed large-kernel module after BN folding: the M×N and
- * N×M depthwise branches (the small N×N branch folded into them) plus bias, in one pass.
+ * N×M depthwise branches (the small N×N branch folded into them) plus bias, as one op. CPU: two
+ * clipped passes into one buffer plus bias. WebGPU: each filter runs along its own long axis
+ * (line programs), the second adding the first's output and the bias in its epilogue; maps with
+ * a side over 64 use a single-dispatch sliding-window program instead.
  *
  * @module
  */

@@ -18,6 +18,7 @@ export {
   SLAK_DEPTHWISE_BACKPROP_INPUT,
 } from "./kernel_names.ts";
 export { depthwiseFlops, type DepthwiseGeometry, depthwiseGeometry } from "./geometry.ts";
+export { type DepthwiseProgramFamily, setDepthwiseProgramFamily } from "./webgpu_kernel.ts";
 
 /**
  * Depthwise 2-D conv, stride 1, 'same' padding (kh//2, kw//2), odd kernel sides. `x` is NHWC,

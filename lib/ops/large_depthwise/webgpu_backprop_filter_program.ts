@@ -162,6 +162,7 @@ export class ReducePartialsProgram implements WebGPUProgram {
   dispatchLayout: { x: number[] };
   dispatch: [number, number, number];
   variableNames = ["partials"];
+  variableComponents = [1];
   workgroupSize: [number, number, number] = [64, 1, 1];
   private readonly chunks: number;
   private readonly total: number;
@@ -189,12 +190,4 @@ export class ReducePartialsProgram implements WebGPUProgram {
     }
     `;
   }
-}
-
-/** Both passes for one filter-gradient call. */
-export function backpropFilterPrograms(
-  g: DepthwiseGeometry,
-): { partial: BackpropFilterPartialProgram; reduce: ReducePartialsProgram } {
-  const partial = new BackpropFilterPartialProgram(g);
-  return { partial, reduce: new ReducePartialsProgram([g.kh, g.kw, g.c, 1], partial.chunks) };
 }

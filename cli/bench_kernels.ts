@@ -1,0 +1,108 @@
+/**
+ * `slak bench kernels`: interleaved A/B of our depthwise kernels against tfjs's built-in ones
+ * (forward, dx, dW) on the shapes of shared/kernels.md §6.4; table on stdout, progress on stderr.
+ *
+ * @module
+ */
+import { Command, Option } from "commander";
+import { tf } from "../lib/tf.ts";
+import { initBackend, setDepthwiseProgramFamily } from "../lib/ops/mod.ts";
+import { UserError } from "../lib/util/errors.ts";
+import { runKernelBench } from "../bench/kernel_bench.ts";
+import { selectShapes } from "../bench/kernel_shapes.ts";
+import {
+  renderTable,
+  renderTargets,
+  summarizeTargets,
+  type TorchFile,
+} from "../bench/kernel_report.ts";
+
+function positiveInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new UserError(`${flag} ${v}: expected an integer >= 1`);
+    }
+    return n;
+  };
+}
+
+async function adapterDescription(backend: string): Promise<string> {
+  if (backend !== "webgpu") return "cpu (tfjs-backend-cpu, plain JS)";
+  const gpu = (globalThis.navigator as { gpu?: GPU }).gpu;
+  const adapter = await gpu?.requestAdapter();
+  const info = adapter?.info;
+  const parts = [info?.vendor, info?.architecture, info?.device, info?.description].filter((p) =>
+    p
+  );
+  return parts.length > 0 ? parts.join(" / ") : "unnamed adapter (no GPUAdapterInfo fields)";
+}
+
+/** The `kernels` subcommand (mounted as `slak bench kernels`). */
+export function benchKernelsCommand() {
+  return new Command("kernels")
+    .description("A/B of our large-kernel depthwise kernels vs tfjs's built-in ones")
+    .addOption(
+      new Option("--backend <name>", "tfjs backend").choices(["cpu", "webgpu", "auto"] as const)
+        .default("auto" as const),
+    )
+    .addOption(
+      new Option("--program <family>", "WebGPU program family (auto: line on software adapters)")
+        .choices(["auto", "line", "tile"] as const).default("auto" as const),
+    )
+    .option("--json", "print JSON instead of a markdown table", false)
+    .option("--batch <n>", "batch size", positiveInt("--batch"), 4)
+    .option("--rounds <n>", "interleaved timing rounds", positiveInt("--rounds"), 5)
+    .option("--shapes <list>", "comma-separated substrings of shape ids (e.g. k51x5,k31x31)")
+    .option("--torch <file>", "JSON from bench/torch_kernels.py, adds a PyTorch column")
+    .action(async (opts) => {
+      const backend = await initBackend(opts.backend);
+      setDepthwiseProgramFamily(opts.program);
+      const shapes = selectShapes(opts.shapes);
+      let torch: TorchFile | undefined;
+      if (opts.torch) {
+        try {
+          torch = JSON.parse(await Deno.readTextFile(opts.torch)) as TorchFile;
+        } catch (e) {
+          throw new UserError(`--torch ${opts.torch}: cannot read JSON (${(e as Error).message})`);
+        }
+        if (torch.batch !== opts.batch) {
+          throw new UserError(
+            `--torch ${opts.torch}: batch ${torch.batch} differs from --batch ${opts.batch}`,
+          );
+        }
+      }
+      const adapter = await adapterDescription(backend);
+      console.error(`backend ${backend}; adapter: ${adapter}`);
+      const results = await runKernelBench({
+        batch: opts.batch,
+        rounds: opts.rounds,
+        shapes,
+        onProgress: (line) => console.error(line),
+      });
+      const summary = summarizeTargets(results, torch);
+      const meta = {
+        backend,
+        adapter,
+        deno: Deno.version.deno,
+        tfjs: tf.version_core,
+        batch: opts.batch,
+        rounds: opts.rounds,
+        program: opts.program,
+        torch: torch ? { version: torch.torch, threads: torch.threads } : undefined,
+      };
+      if (opts.json) {
+        console.log(JSON.stringify({ meta, results, summary, torch }, null, 2));
+        return;
+      }
+      console.log(
+        `backend ${backend} | adapter ${adapter} | Deno ${meta.deno} | tfjs ${meta.tfjs} | ` +
+          `batch ${opts.batch} | program ${opts.program} | ${opts.rounds} rounds (median, min)` +
+          (torch ? ` | PyTorch ${torch.torch}, ${torch.threads} threads` : ""),
+      );
+      console.log("");
+      console.log(renderTable(results, torch));
+      console.log("");
+      console.log(renderTargets(summary));
+    });
+}

@@ -1,0 +1,48 @@
+/**
+ * Shared body of the cpu / webgpu parity tests: for every case, compute tfjs's cpu reference,
+ * then our forward, dx and dW on `backend`, and compare (rel tol 1e-4).
+ *
+ * @module
+ */
+import { tf } from "../../lib/tf.ts";
+import {
+  largeKernelDepthwiseBackpropFilter,
+  largeKernelDepthwiseBackpropInput,
+  largeKernelDepthwiseConv2d,
+} from "../../lib/ops/mod.ts";
+import { assertClose, CASES, caseTensors, tfjsReference } from "./_shapes.ts";
+
+/** Runs all parity cases with our kernels on `backend` (already registered). */
+export async function checkAllCases(backend: "cpu" | "webgpu"): Promise<void> {
+  for (const [i, shape] of CASES.entries()) {
+    await tf.setBackend("cpu");
+    const { x, filter, dy } = caseTensors(shape, 100 + 7 * i);
+    const ref = tfjsReference(x, filter, dy);
+    await tf.setBackend(backend);
+    const label = `${backend} x[${shape.slice(0, 4)}] k${shape[4]}x${shape[5]}`;
+    const y = largeKernelDepthwiseConv2d(x, filter);
+    const dx = largeKernelDepthwiseBackpropInput(dy, filter);
+    const dw = largeKernelDepthwiseBackpropFilter(x, dy, filter.shape);
+    assertClose(await y.data(), ref.y, `${label} forward`);
+    assertClose(await dx.data(), ref.dx, `${label} dx`);
+    assertClose(await dw.data(), ref.dw, `${label} dW`);
+    tf.dispose([x, filter, dy, y, dx, dw]);
+  }
+}
+
+/** tf.grads through our op equals tf.grads through tf.depthwiseConv2d (cpu reference). */
+export async function checkGrads(backend: "cpu" | "webgpu"): Promise<void> {
+  await tf.setBackend("cpu");
+  const { x, filter, dy } = caseTensors([2, 9, 7, 6, 11, 5], 900);
+  const loss = (conv: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D) =>
+    tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), dy))
+    );
+  const [rx, rw] = loss((a, b) => tf.depthwiseConv2d(a, b, 1, "same"))([x, filter]);
+  const want = [await rx.data(), await rw.data()];
+  await tf.setBackend(backend);
+  const [gx, gw] = loss(largeKernelDepthwiseConv2d)([x, filter]);
+  assertClose(await gx.data(), want[0], `${backend} tf.grads dx`);
+  assertClose(await gw.data(), want[1], `${backend} tf.grads dW`);
+  tf.dispose([x, filter, dy, rx, rw, gx, gw]);
+}

@@ -13,7 +13,6 @@ import { getVar, type Model } from "./model.ts";
 import { runNetwork } from "./network.ts";
 import { largeKernelBranches } from "./param_spec.ts";
 
-
 /** Options of {@link forward}. */
 export interface ForwardOptions {
   /** Train mode: BN uses and updates batch statistics; drop path is active. */

@@ -22,6 +22,7 @@ import {
   type RunnerEvent,
   runShard,
   savePlan,
+  scaleOf,
   selectRuns,
   shardRuns,
   writeTables,
@@ -131,7 +132,10 @@ export function ablateCommand() {
     .option("--json", "JSON output (the plan with --list, the table otherwise)")
     .option("--fail-fast", "stop at the first failed run")
     .option("--force", "replace the folder's plan when the spec changed")
-    .option("--backend <name>", `compute backend: ${BACKENDS.join(" | ")}`, "auto")
+    .option(
+      "--backend <name>",
+      `compute backend: ${BACKENDS.join(" | ")} (default: the scale's, else auto)`,
+    )
     .option("--quiet", "no progress lines")
     .action(async (name, opts) => {
       const flags = { quiet: opts.quiet };
@@ -142,7 +146,7 @@ export function ablateCommand() {
         }
         return;
       }
-      if (!(BACKENDS as readonly string[]).includes(opts.backend)) {
+      if (opts.backend !== undefined && !(BACKENDS as readonly string[]).includes(opts.backend)) {
         throw new UserError(`--backend "${opts.backend}": valid backends: ${choices(BACKENDS)}`);
       }
       const { spec, path } = await loadSpec(name);
@@ -173,7 +177,8 @@ export function ablateCommand() {
       if (spec.kind === "count") {
         execute = executeCount;
       } else {
-        const backend = await selectBackend(opts.backend as BackendName, flags);
+        const backendName = opts.backend ?? scaleOf(spec, plan.scale).backend;
+        const backend = await selectBackend(backendName as BackendName, flags);
         meta.device = backend;
         execute = (run, ctx) =>
           trainRun(run.config as unknown as ResolvedTrainConfig, {

@@ -181,7 +181,7 @@ export function expandPlan(spec: AblationSpec, scale: string, opts: ExpandOption
     title: spec.title,
     kind: spec.kind,
     scale,
-    specHash: shortHash({ spec, scale, seeds, sets }, 16),
+    specHash: shortHash({ spec: withoutBackends(spec), scale, seeds, sets }, 16),
     seeds,
     sets,
     axes: spec.axes.map((a) => a.name),
@@ -193,6 +193,20 @@ export function expandPlan(spec: AblationSpec, scale: string, opts: ExpandOption
 /** The runs shard `index`/`count` (1-based) gets: run k goes to shard k % count + 1. */
 export function shardRuns(plan: Plan, index: number, count: number): PlannedRun[] {
   return plan.runs.filter((r) => r.index % count === index - 1);
+}
+
+/**
+ * The spec without the scales' default backends: where runs execute does not change what they
+ * compute, so it must not change the spec hash (or refuse a folder's plan).
+ */
+function withoutBackends(spec: AblationSpec): unknown {
+  const scales = Object.fromEntries(
+    Object.entries(spec.scales).map(([k, sc]) => {
+      const { backend: _backend, ...rest } = sc!;
+      return [k, rest];
+    }),
+  );
+  return { ...spec, scales };
 }
 
 /** A run's labels plus its seed as the pseudo-axis "seed". */

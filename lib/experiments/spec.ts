@@ -55,6 +55,11 @@ export const ScaleSpecSchema = z.strictObject({
   only: z.record(z.string(), z.array(label).min(1)).default({}),
   /** Config paths the user must give with `--set` (e.g. `data.path` of ImageNet). */
   required: z.array(z.string()).default([]),
+  /**
+   * Backend used when `--backend` is not given (default "auto"). Tiny CPU-scale models run faster
+   * on the cpu backend than through WebGPU's per-shape shader compiles on a software adapter.
+   */
+  backend: z.enum(["auto", "cpu", "webgpu"]).default("auto"),
 });
 /** A parsed scale section. */
 export type ScaleSpec = z.output<typeof ScaleSpecSchema>;

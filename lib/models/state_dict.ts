@@ -120,11 +120,11 @@ export function checkStateDict(
 }
 
 /** The model's weights as an official-format state_dict (PyTorch layouts, official order). */
-export function exportStateDict(model: Model): Map<string, HostTensor> {
+export async function exportStateDict(model: Model): Promise<Map<string, HostTensor>> {
   const out = new Map<string, HostTensor>();
   for (const spec of model.specs) {
     const v = getVar(model, spec.name);
-    const data = v.dataSync() as Float32Array;
+    const data = await v.data() as Float32Array;
     if (spec.kind === "bn_count") {
       out.set(spec.name, {
         dtype: "int64",

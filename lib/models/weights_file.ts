@@ -87,12 +87,12 @@ export async function writeWeightsFile(
   path: string,
   model: Model,
   extraMetadata: Record<string, string> = {},
-  state: Map<string, HostTensor> = exportStateDict(model),
+  state?: Map<string, HostTensor>,
 ): Promise<void> {
   const metadata = {
     format: "pt",
     ...extraMetadata,
     [MODEL_CONFIG_METADATA_KEY]: JSON.stringify(model.config),
   };
-  await writeFileAtomic(path, encodeSafetensors(state, metadata));
+  await writeFileAtomic(path, encodeSafetensors(state ?? await exportStateDict(model), metadata));
 }

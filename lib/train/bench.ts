@@ -80,14 +80,16 @@ export async function benchTrainStep(o: BenchTrainOptions): Promise<BenchTrainRe
       );
       opt.step(model.params, new Map(names.map((k, i) => [k, grads[vars[i]!.name]!])), 1e-3);
       applyMasks(model.params, dev);
-      return value.dataSync()[0]!;
+      return value;
     });
   const times: number[] = [];
   try {
     for (let i = 0; i < o.warmup + o.steps; i++) {
       const t0 = performance.now();
-      step();
-      // make sure queued device work is done (webgpu)
+      const loss = step();
+      // wait for the queued device work (webgpu): read the loss and one weight
+      await loss.data();
+      loss.dispose();
       await vars[0]!.data();
       if (i >= o.warmup) times.push(performance.now() - t0);
     }

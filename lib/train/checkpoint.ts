@@ -80,7 +80,7 @@ export async function writeState(
   const list: [string, HostTensor][] = [];
   for (const g of GROUPS) {
     for (const [name, t] of tensors[g]) {
-      const data = t.dataSync() as Float32Array;
+      const data = await t.data() as Float32Array;
       list.push([`${g}.${name}`, { dtype: "float32", shape: [...t.shape], data: data.slice() }]);
     }
   }

@@ -245,17 +245,40 @@ function actualCounts(model: Model, sp: Sparse | null, hw: [number, number]) {
 }
 
 /** The first parameter (in model order) holding a NaN or Inf, or null. */
-function firstNonFinite(tensors: ReadonlyMap<string, tf.Tensor>): string | null {
+async function firstNonFinite(tensors: ReadonlyMap<string, tf.Tensor>): Promise<string | null> {
   const names = [...tensors.keys()];
-  const sums = tf.tidy(() => tf.stack(names.map((n) => tf.sum(tensors.get(n)!))).dataSync());
+  const sums = await readValues(tf.tidy(() => tf.stack(names.map((n) => tf.sum(tensors.get(n)!)))));
   for (let i = 0; i < names.length; i++) {
     if (Number.isFinite(sums[i]!)) continue;
-    const bad = tf.tidy(() =>
-      tf.any(tf.logicalNot(tf.isFinite(tensors.get(names[i]!)!))).dataSync()[0]
+    const bad = await readValues(
+      tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(tensors.get(names[i]!)!)))),
     );
-    if (bad) return names[i]!; // (a finite tensor whose sum overflows is fine)
+    if (bad[0]) return names[i]!; // (a finite tensor whose sum overflows is fine)
   }
   return null;
+}
+
+/**
+ * As `tf.tidy` for an async body: tensors created inside and not kept are disposed at the end.
+ * The body must not overlap other tfjs work (the training loop is sequential).
+ */
+async function asyncScope(body: () => Promise<void>): Promise<void> {
+  tf.engine().startScope();
+  try {
+    await body();
+  } finally {
+    tf.engine().endScope();
+  }
+}
+
+/**
+ * Reads a tensor's values without blocking and disposes it. Synchronous reads (`dataSync`) are
+ * not available on the webgpu backend under Deno (tfjs reads back through a canvas there).
+ */
+async function readValues(t: tf.Tensor): Promise<Float32Array> {
+  const v = await t.data() as Float32Array;
+  t.dispose();
+  return v;
 }
 
 function oneHotCE(logits: tf.Tensor, labels: Int32Array, k: number): tf.Scalar {
@@ -265,27 +288,25 @@ function oneHotCE(logits: tf.Tensor, labels: Int32Array, k: number): tf.Scalar {
 }
 
 /** SNIP scores |w·∂L/∂w| of one training batch on the fresh model (BN stats restored after). */
-function snipScores(
+async function snipScores(
   model: Model,
   batch: Batch,
   names: readonly string[],
   rng: Rng,
-): Map<string, Float32Array> {
+): Promise<Map<string, Float32Array>> {
   const saved = new Map([...model.buffers].map(([n, v]) => [n, tf.clone(v)]));
   const vars = names.map((n) => model.params.get(n)!);
   const out = new Map<string, Float32Array>();
-  tf.tidy(() => {
+  const scores = tf.tidy(() => {
     const x = tf.tensor4d(batch.x, [batch.n, batch.h, batch.w, batch.c]);
     const { value, grads } = tf.variableGrads(
       () => oneHotCE(forward(model, x, { training: true, rng }), batch.y, model.config.numClasses),
       vars,
     );
     value.dispose();
-    names.forEach((n, i) => {
-      const g = grads[vars[i]!.name]!;
-      out.set(n, tf.abs(tf.mul(vars[i]!, g)).dataSync() as Float32Array);
-    });
+    return names.map((_, i) => tf.abs(tf.mul(vars[i]!, grads[vars[i]!.name]!)));
   });
+  for (let i = 0; i < names.length; i++) out.set(names[i]!, await readValues(scores[i]!));
   for (const [n, v] of saved) {
     model.buffers.get(n)!.assign(v);
     v.dispose();
@@ -445,7 +466,7 @@ export async function trainRun(
           });
           const b = await snipLoader.next();
           snipLoader.close();
-          scores = snipScores(model, b, sp.maskable, Rng.stream(seed, "snip"));
+          scores = await snipScores(model, b, sp.maskable, Rng.stream(seed, "snip"));
         }
         const densities = densityStrategy(su.init)({
           shapes: sp.shapes,
@@ -542,7 +563,7 @@ export async function trainRun(
         const lr = lrAt(st.step, sched);
         let stepLoss = 0;
         let topo: MetricsRecord | null = null;
-        tf.tidy(() => {
+        await asyncScope(async () => {
           let gsum: tf.Tensor[] | null = null;
           for (const b of batches) {
             const t = smoothTargets(b.y, k, reg.labelSmoothing);
@@ -558,13 +579,13 @@ export async function trainRun(
                 softCrossEntropy(forward(model, x, { training: true, rng: rng.dropout }), tt),
                 1 / accumSteps,
               ) as tf.Scalar, varList);
-            stepLoss += value.dataSync()[0]!;
+            stepLoss += (await readValues(value))[0]!;
             const g = varList.map((v) => grads[v.name]!);
             gsum = gsum === null ? g : gsum.map((s, i) => tf.add(s, g[i]!));
           }
           const grads = new Map(varNames.map((n, i) => [n, gsum![i]!]));
           if (!Number.isFinite(stepLoss)) {
-            const bad = firstNonFinite(grads);
+            const bad = await firstNonFinite(grads);
             throw new NonFiniteError(
               `loss is ${stepLoss} at step ${st.step + 1} (epoch ${epoch + 1}); ` +
                 (bad ? `first layer with a non-finite gradient: ${bad}` : "gradients finite") +
@@ -574,7 +595,7 @@ export async function trainRun(
           }
           adam.step(model.params, grads, lr);
           if (sp) applyMasks(model.params, sp.dev);
-          const bad = firstNonFinite(model.params);
+          const bad = await firstNonFinite(model.params);
           if (bad) {
             throw new NonFiniteError(
               `non-finite weights in layer ${bad} after step ${st.step + 1} (epoch ${
@@ -585,17 +606,17 @@ export async function trainRun(
           st.step++;
           if (sp && isUpdateStep(st.step, su.updateEvery, totalSteps)) {
             const rate = pruneRate(st.step, { initial: su.pruneRate, totalSteps });
-            const weights = new Map(
-              [...sp.masks.keys()].map((n) => [
-                n,
-                model.params.get(n)!.dataSync() as Float32Array,
-              ]),
-            );
-            const hostGrads = su.growth === "gradient"
-              ? new Map(
-                [...sp.masks.keys()].map((n) => [n, grads.get(n)!.dataSync() as Float32Array]),
-              )
-              : undefined;
+            const weights = new Map<string, Float32Array>();
+            for (const n of sp.masks.keys()) {
+              weights.set(n, await model.params.get(n)!.data() as Float32Array);
+            }
+            let hostGrads: Map<string, Float32Array> | undefined;
+            if (su.growth === "gradient") {
+              hostGrads = new Map();
+              for (const n of sp.masks.keys()) {
+                hostGrads.set(n, await grads.get(n)!.data() as Float32Array);
+              }
+            }
             const r = pruneAndGrow(sp.masks, weights, {
               rate,
               growth: su.growth,

@@ -64,7 +64,7 @@ for (const name of FIXTURES) {
     const weights = await readWeightsFile(`${dir}/model.safetensors`);
     const model = buildModel(config, { zeros: true });
     loadStateDict(model, weights.state, "model.safetensors");
-    const back = exportStateDict(model);
+    const back = await exportStateDict(model);
     assert.deepEqual([...back.keys()].sort(), [...weights.state.keys()].sort());
     for (const [k, t] of weights.state) {
       const b = back.get(k)!;

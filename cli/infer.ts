@@ -9,10 +9,14 @@ import { encodeNpy, readNpy } from "../lib/io/mod.ts";
 import {
   buildModel,
   checkStateDict,
+  disposeMergedModel,
   disposeModel,
   loadStateDict,
   mergedFormOf,
+  mergedFormsFor,
+  predictMergedNchw,
   predictNchw,
+  reparameterize,
 } from "../lib/models/mod.ts";
 import { checkNchwInput } from "../lib/models/predict.ts";
 import { DataError } from "../lib/util/errors.ts";
@@ -51,6 +55,13 @@ export function inferCommand() {
       new Option("--sparse <mode>", "merged weights: sparse-tap path off / by cost rule / always")
         .choices(["off", "auto", "on"] as const).default("auto" as const),
     )
+    .addOption(
+      new Option(
+        "--merge <mode>",
+        "fold BN and merge the large-kernel branches before running (SLaK: the fused decomposed " +
+          "op); auto = on the cpu backend, where it is faster (see BENCHMARKS.md)",
+      ).choices(["auto", "on", "off"] as const).default("auto" as const),
+    )
     .action(async (model, opts) => {
       const { config, weights } = await modelForWeights(model, opts.weights, opts);
       const form = mergedFormOf(weights, opts.weights);
@@ -61,12 +72,26 @@ export function inferCommand() {
       checkStateDict(config, weights.state, opts.weights);
       const x = await readInput(opts.input);
       checkNchwInput(config, x, opts.input);
-      await selectBackend(opts.backend, opts);
+      const { backend } = await selectBackend(opts.backend, opts);
       const m = buildModel(config, { zeros: true });
       try {
         loadStateDict(m, weights.state, opts.weights);
+        const merge = config.arch === "slak" &&
+          (opts.merge === "on" || (opts.merge === "auto" && backend === "cpu"));
         const t0 = performance.now();
-        const logits = await predictNchw(m, x, opts.batchSize);
+        let logits: Float32Array;
+        if (merge) {
+          const form = mergedFormsFor(config)[0]!;
+          const merged = await reparameterize(m, form);
+          try {
+            logits = await predictMergedNchw(merged, x, opts.batchSize, { sparse: opts.sparse });
+          } finally {
+            disposeMergedModel(merged);
+          }
+          info(opts, `merged the large-kernel branches (${form}) for inference`);
+        } else {
+          logits = await predictNchw(m, x, opts.batchSize);
+        }
         const n = x.shape[0]!;
         info(opts, `${n} images in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
         await writeFileAtomic(

@@ -131,28 +131,33 @@ Deno.test("slak infer: no MODEL and no config in the weights", async () => {
   );
 });
 
-Deno.test("slak infer: official checkpoint through the CLI gives the official logits", async () => {
-  const out = `${tmp}/logits.npy`;
-  const r = await runCli(infer(
-    [
-      "slak_tiny",
-      "--config",
-      fixtureModel,
-      "--weights",
-      `${FIX}checkpoint.pth`,
-      "--input",
-      `${FIX}input.npy`,
-    ],
-    out,
-  ));
-  assert.equal(r.code, 0, r.stderr);
-  const { readNpy, toFloat32 } = await import("../../lib/io/mod.ts");
-  const got = toFloat32(readNpy(await Deno.readFile(out)));
-  const ref = toFloat32(readNpy(await Deno.readFile(`${FIX}logits.npy`)));
-  for (let i = 0; i < ref.length; i++) {
-    assert.ok(Math.abs(got[i]! - ref[i]!) < 1e-4 * Math.abs(ref[i]!) + 1e-5);
-  }
-});
+for (const merge of ["on", "off"]) {
+  Deno.test(`slak infer --merge ${merge}: an official checkpoint gives the official logits`, async () => {
+    const out = `${tmp}/logits-${merge}.npy`;
+    const r = await runCli(infer(
+      [
+        "slak_tiny",
+        "--config",
+        fixtureModel,
+        "--weights",
+        `${FIX}checkpoint.pth`,
+        "--input",
+        `${FIX}input.npy`,
+        "--merge",
+        merge,
+      ],
+      out,
+    ));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr.includes("merged the large-kernel branches"), merge === "on");
+    const { readNpy, toFloat32 } = await import("../../lib/io/mod.ts");
+    const got = toFloat32(readNpy(await Deno.readFile(out)));
+    const ref = toFloat32(readNpy(await Deno.readFile(`${FIX}logits.npy`)));
+    for (let i = 0; i < ref.length; i++) {
+      assert.ok(Math.abs(got[i]! - ref[i]!) < 1e-4 * Math.abs(ref[i]!) + 1e-5);
+    }
+  });
+}
 
 Deno.test("slak count --json has the documented fields", async () => {
   const r = await runCli(["count", "slak_tiny", "--json"]);

@@ -24,11 +24,24 @@ import { mergedLkNames, type MergedModel } from "./reparam.ts";
 export type SparseMode = "off" | "auto" | "on";
 
 /**
- * Default cost threshold of the "auto" rule: the sparse path is taken when its estimated work
- * (listed taps × outputs) is below this fraction of the dense fused op's in-image work. Measured
- * with `slak bench infer` (see BENCHMARKS.md, Inference).
+ * Default cost threshold of the "auto" rule on WebGPU: the sparse path is taken when its estimated
+ * work (listed taps × outputs) is below this fraction of the dense fused op's in-image work.
+ * Measured with `slak bench infer` (see BENCHMARKS.md, Inference): on lavapipe the sparse kernel
+ * loses at SLaK's 60 % density, so the rule keeps it off there.
  */
 export const DEFAULT_SPARSE_THRESHOLD = 0.75;
+
+/**
+ * Default threshold on the cpu backend, where the sparse-tap loops skip zero taps outright and won
+ * at every stage of SLaK-T at 40 % sparsity (work ratios 0.78–1.23): merged + sparse 1.50x vs
+ * merged 1.19x of dense unmerged at 224 px, 1.83x vs 1.69x at 64 px (BENCHMARKS.md).
+ */
+export const CPU_SPARSE_THRESHOLD = 1.5;
+
+/** The "auto" threshold for the current backend. */
+export function defaultSparseThreshold(): number {
+  return tf.getBackend() === "cpu" ? CPU_SPARSE_THRESHOLD : DEFAULT_SPARSE_THRESHOLD;
+}
 
 /** Options of {@link forwardMerged}. */
 export interface MergedForwardOptions {
@@ -84,7 +97,7 @@ export function blockPlan(
   h: number,
   w: number,
   mode: SparseMode,
-  threshold = DEFAULT_SPARSE_THRESHOLD,
+  threshold = defaultSparseThreshold(),
 ): BlockPlan {
   let cache = plans.get(model);
   if (!cache) plans.set(model, cache = new Map());

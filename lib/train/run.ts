@@ -16,10 +16,8 @@
  *
  * @module
  */
-import { countModel, stageMaps } from "../models/count.ts";
 import { forward } from "../models/forward.ts";
 import { buildModel, disposeModel, type Model } from "../models/model.ts";
-import { numel } from "../models/param_spec.ts";
 import { writeWeightsFile } from "../models/weights_file.ts";
 import { openDataset } from "../data/open_dataset.ts";
 import { Loader } from "../data/loader.ts";
@@ -32,7 +30,6 @@ import {
   initMasks,
   isUpdateStep,
   maskableNames,
-  maskTensors,
   pickShapes,
   pruneAndGrow,
   pruneRate,
@@ -40,7 +37,7 @@ import {
   sparseEmaUpdate,
 } from "../sparse/mod.ts";
 import { tf } from "../tf.ts";
-import { ConfigError, EXIT, UserError } from "../util/errors.ts";
+import { ConfigError, UserError } from "../util/errors.ts";
 import { exists, writeJsonAtomic } from "../util/fs.ts";
 import { Rng } from "../util/rng.ts";
 import { AdamW } from "./adamw.ts";
@@ -58,121 +55,18 @@ import { environmentInfo } from "./meta.ts";
 import { mixBatch } from "./mix.ts";
 import type { ResolvedTrainConfig } from "./resolve.ts";
 import { lrAt, type LrSchedule, warmupSteps } from "./schedule.ts";
+import {
+  type MetricsRecord,
+  NonFiniteError,
+  runFiles,
+  TrainInterrupted,
+  type TrainResult,
+  type TrainRunOptions,
+} from "./run_types.ts";
+import { actualCounts, overall, setMasks, snipScores, type Sparse } from "./sparse_state.ts";
+import { asyncScope, firstNonFinite, readValues } from "./tensor_util.ts";
 
-/** What result.json holds (written last: its presence means the run is done). */
-export interface TrainResult {
-  /** Test loss, top-1 and top-5 of the model after the last epoch. */
-  loss: number;
-  top1: number;
-  top5: number | null;
-  /** Overall density of the maskable weights (1 for a dense run). */
-  density: number;
-  steps: number;
-  epochs: number;
-  /** Training images per second (optimizer steps including data waits). */
-  imgPerSec: number;
-  /** Share of training-step time spent waiting for data. */
-  dataShare: number;
-  params: { dense: number; nonzero: number };
-  macs: { dense: number; sparse: number };
-  /** Evaluation of the EMA weights (null without EMA). */
-  ema: { loss: number; top1: number; top5: number | null } | null;
-  wallSeconds: number;
-}
-
-/** One metrics.jsonl record. */
-export interface MetricsRecord {
-  type: "epoch" | "topology";
-  step: number;
-  /** 1-based epoch the record belongs to. */
-  epoch: number;
-  lr: number;
-  /** Training loss (epoch mean for epoch records, this step's for topology records). */
-  loss: number;
-  top1?: number;
-  top5?: number | null;
-  evalLoss?: number;
-  ema?: EvalResult | null;
-  density: number;
-  pruneRate: number | null;
-  imgPerSec: number;
-  dataShare?: number;
-  /** Density per masked layer. */
-  layers?: Record<string, number>;
-}
-
-/** Progress events (the CLI renders them). */
-export type TrainProgress =
-  | {
-    type: "start";
-    step: number;
-    totalSteps: number;
-    stepsPerEpoch: number;
-    epochs: number;
-    resumed: boolean;
-    dataset: string;
-    params: { dense: number; nonzero: number };
-  }
-  | {
-    type: "step";
-    step: number;
-    totalSteps: number;
-    epoch: number;
-    loss: number;
-    lr: number;
-    imgPerSec: number;
-    etaSeconds: number;
-  }
-  | { type: "epoch"; record: MetricsRecord; epochs: number; totalSteps: number }
-  | { type: "topology"; record: MetricsRecord }
-  | { type: "checkpoint"; step: number; reason: "epoch" | "steps" | "signal" | "end" }
-  | { type: "message"; text: string };
-
-/** Options of {@link trainRun}. */
-export interface TrainRunOptions {
-  /** Output folder (created when missing). */
-  outDir: string;
-  /** Continue from `outDir`'s last checkpoint (a finished run returns its result). */
-  resume?: boolean;
-  onProgress?: (ev: TrainProgress) => void;
-  /** Extra fields for meta.json (e.g. the adapter). */
-  meta?: Record<string, unknown>;
-  /** Aborting checkpoints at the next step boundary and throws {@link TrainInterrupted}. */
-  signal?: AbortSignal;
-}
-
-/** The run stopped on request (signal) after writing a checkpoint; exit code 130. */
-export class TrainInterrupted extends UserError {
-  constructor(message: string) {
-    super(message, EXIT.interrupted);
-    this.name = "TrainInterrupted";
-  }
-}
-
-/** NaN or Inf in the loss or the weights; the last good checkpoint is kept. */
-export class NonFiniteError extends UserError {
-  constructor(message: string) {
-    super(message, EXIT.failure);
-    this.name = "NonFiniteError";
-  }
-}
-
-/** Files of a run folder. */
-export function runFiles(outDir: string) {
-  const ck = `${outDir}/checkpoints`;
-  return {
-    config: `${outDir}/config.json`,
-    meta: `${outDir}/meta.json`,
-    metrics: `${outDir}/metrics.jsonl`,
-    result: `${outDir}/result.json`,
-    checkpoints: ck,
-    state: `${ck}/state.safetensors`,
-    last: `${ck}/last.safetensors`,
-    best: `${ck}/best.safetensors`,
-  };
-}
-
-/** The config as written to config.json (key order stable). */
+export * from "./run_types.ts";
 function configJson(config: ResolvedTrainConfig): string {
   return JSON.stringify(config, null, 2) + "\n";
 }
@@ -185,133 +79,6 @@ async function isEmptyDir(dir: string): Promise<boolean> {
     if (e instanceof Deno.errors.NotFound) return true;
     throw e;
   }
-}
-
-/** Host-side sparse state of a run. */
-interface Sparse {
-  /** Names considered maskable (masked or dropped dense). */
-  maskable: string[];
-  /** Shapes of the masked weights. */
-  shapes: Map<string, number[]>;
-  masks: Map<string, Uint8Array>;
-  dev: Map<string, tf.Tensor>;
-}
-
-function setMasks(sp: Sparse, masks: Map<string, Uint8Array>): void {
-  sp.dev.forEach((t) => t.dispose());
-  sp.masks = masks;
-  sp.dev = maskTensors(masks, sp.shapes);
-}
-
-function overall(model: Model, sp: Sparse | null): number {
-  if (sp === null) return 1;
-  let active = 0;
-  let total = 0;
-  for (const name of sp.maskable) {
-    const m = sp.masks.get(name);
-    const n = model.params.get(name)!.size;
-    total += n;
-    if (m === undefined) active += n;
-    else for (let i = 0; i < m.length; i++) active += m[i]!;
-  }
-  return total === 0 ? 1 : active / total;
-}
-
-/** Parameters and MACs with the actual per-layer densities. */
-function actualCounts(model: Model, sp: Sparse | null, hw: [number, number]) {
-  const maps = stageMaps(hw[0], hw[1]);
-  const dense = countModel(model.config, hw);
-  let nonzero = 0;
-  let sparseMacs = 0;
-  for (const spec of model.specs) {
-    if (spec.buffer) continue;
-    const n = numel(spec.shape);
-    const m = sp?.masks.get(spec.name);
-    let active = n;
-    if (m !== undefined) {
-      active = 0;
-      for (let i = 0; i < m.length; i++) active += m[i]!;
-    }
-    nonzero += active;
-    if (spec.macsPerPosition !== undefined) {
-      const pos = spec.stage === 4 ? 1 : maps[spec.stage]![0] * maps[spec.stage]![1];
-      sparseMacs += spec.macsPerPosition * pos * (active / n);
-    }
-  }
-  return {
-    params: { dense: dense.params.dense, nonzero },
-    macs: { dense: dense.macs.dense, sparse: sparseMacs },
-  };
-}
-
-/** The first parameter (in model order) holding a NaN or Inf, or null. */
-async function firstNonFinite(tensors: ReadonlyMap<string, tf.Tensor>): Promise<string | null> {
-  const names = [...tensors.keys()];
-  const sums = await readValues(tf.tidy(() => tf.stack(names.map((n) => tf.sum(tensors.get(n)!)))));
-  for (let i = 0; i < names.length; i++) {
-    if (Number.isFinite(sums[i]!)) continue;
-    const bad = await readValues(
-      tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(tensors.get(names[i]!)!)))),
-    );
-    if (bad[0]) return names[i]!; // (a finite tensor whose sum overflows is fine)
-  }
-  return null;
-}
-
-/**
- * As `tf.tidy` for an async body: tensors created inside and not kept are disposed at the end.
- * The body must not overlap other tfjs work (the training loop is sequential).
- */
-async function asyncScope(body: () => Promise<void>): Promise<void> {
-  tf.engine().startScope();
-  try {
-    await body();
-  } finally {
-    tf.engine().endScope();
-  }
-}
-
-/**
- * Reads a tensor's values without blocking and disposes it. Synchronous reads (`dataSync`) are
- * not available on the webgpu backend under Deno (tfjs reads back through a canvas there).
- */
-async function readValues(t: tf.Tensor): Promise<Float32Array> {
-  const v = await t.data() as Float32Array;
-  t.dispose();
-  return v;
-}
-
-function oneHotCE(logits: tf.Tensor, labels: Int32Array, k: number): tf.Scalar {
-  return tf.tidy(() =>
-    softCrossEntropy(logits, tf.oneHot(tf.tensor1d(labels, "int32"), k).toFloat())
-  );
-}
-
-/** SNIP scores |w·∂L/∂w| of one training batch on the fresh model (BN stats restored after). */
-async function snipScores(
-  model: Model,
-  batch: Batch,
-  names: readonly string[],
-  rng: Rng,
-): Promise<Map<string, Float32Array>> {
-  const saved = new Map([...model.buffers].map(([n, v]) => [n, tf.clone(v)]));
-  const vars = names.map((n) => model.params.get(n)!);
-  const out = new Map<string, Float32Array>();
-  const scores = tf.tidy(() => {
-    const x = tf.tensor4d(batch.x, [batch.n, batch.h, batch.w, batch.c]);
-    const { value, grads } = tf.variableGrads(
-      () => oneHotCE(forward(model, x, { training: true, rng }), batch.y, model.config.numClasses),
-      vars,
-    );
-    value.dispose();
-    return names.map((_, i) => tf.abs(tf.mul(vars[i]!, grads[vars[i]!.name]!)));
-  });
-  for (let i = 0; i < names.length; i++) out.set(names[i]!, await readValues(scores[i]!));
-  for (const [n, v] of saved) {
-    model.buffers.get(n)!.assign(v);
-    v.dispose();
-  }
-  return out;
 }
 
 /**

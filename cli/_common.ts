@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { Option } from "commander";
 import { type BackendName, initBackend } from "../lib/ops/mod.ts";
 import { tf } from "../lib/tf.ts";
 
@@ -100,4 +101,12 @@ export function textTable(rows: readonly (readonly string[])[]): string {
 /** 28589128 → "28,589,128". */
 export function commas(n: number): string {
   return Math.round(n).toLocaleString("en-US");
+}
+
+/** The `--backend <cpu|webgpu|auto>` option (default auto) shared by the compute commands. */
+export function backendOption() {
+  return new Option("--backend <name>", "compute backend").choices(
+    ["cpu", "webgpu", "auto"] as const,
+  )
+    .default("auto" as const);
 }

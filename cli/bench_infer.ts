@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import type { ModelConfig } from "../lib/config/model_config.ts";
 import {
   blockPlan,
@@ -24,7 +24,15 @@ import {
 } from "../lib/models/mod.ts";
 import { tf } from "../lib/tf.ts";
 import { Rng } from "../lib/util/rng.ts";
-import { collect, info, out, positiveInt, selectBackend, textTable } from "./_common.ts";
+import {
+  backendOption,
+  collect,
+  info,
+  out,
+  positiveInt,
+  selectBackend,
+  textTable,
+} from "./_common.ts";
 import { modelForWeights } from "./_model_source.ts";
 
 async function sparsify(model: Model, sparsity: number, seed: number): Promise<void> {
@@ -83,10 +91,7 @@ export function benchInferCommand() {
     .option("--config <file>", "YAML/JSON file of model fields")
     .option("--set <path=value>", "override a field of MODEL (repeatable)", collect, [] as string[])
     .option("--json <file>", "also write the rows as JSON")
-    .addOption(
-      new Option("--backend <name>", "compute backend").choices(["cpu", "webgpu", "auto"] as const)
-        .default("auto" as const),
-    )
+    .addOption(backendOption())
     .option("--quiet", "no progress on stderr")
     .action(async (modelName, opts) => {
       const be = await selectBackend(opts.backend, opts);

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { readConfigFile } from "../lib/config/layering.ts";
 import type { ModelConfig } from "../lib/config/model_config.ts";
@@ -33,7 +33,15 @@ import { checkNchwInput } from "../lib/models/predict.ts";
 import { tf } from "../lib/tf.ts";
 import { ConfigError, DataError, UserError } from "../lib/util/errors.ts";
 import { writeFileAtomic, writeJsonAtomic, writeTextAtomic } from "../lib/util/fs.ts";
-import { collect, info, out, positiveInt, selectBackend, textTable } from "./_common.ts";
+import {
+  backendOption,
+  collect,
+  info,
+  out,
+  positiveInt,
+  selectBackend,
+  textTable,
+} from "./_common.ts";
 import { modelForWeights } from "./_model_source.ts";
 
 /** Images as NHWC float32 plus their count and size. */
@@ -220,10 +228,7 @@ export function erfCommand() {
     .option("--ema", "load the model_ema entry of a training checkpoint")
     .option("--seed <n>", "init seed when no --weights are given", (v) => Number(v), 0)
     .option("--batch-size <n>", "images per backward pass", positiveInt("--batch-size"), 4)
-    .addOption(
-      new Option("--backend <name>", "compute backend").choices(["cpu", "webgpu", "auto"] as const)
-        .default("auto" as const),
-    )
+    .addOption(backendOption())
     .option("--quiet", "no progress on stderr")
     .action(async (modelName, opts) => {
       if (opts.compare) {

@@ -21,7 +21,7 @@ import {
 import { checkNchwInput } from "../lib/models/predict.ts";
 import { DataError } from "../lib/util/errors.ts";
 import { writeFileAtomic } from "../lib/util/fs.ts";
-import { collect, info, positiveInt, selectBackend } from "./_common.ts";
+import { backendOption, collect, info, positiveInt, selectBackend } from "./_common.ts";
 import { modelForWeights } from "./_model_source.ts";
 import { inferMerged } from "./_infer_merged.ts";
 
@@ -46,10 +46,7 @@ export function inferCommand() {
     .option("--set <path=value>", "override a model field (repeatable)", collect, [] as string[])
     .option("--ema", "load the model_ema entry of a training checkpoint")
     .option("--batch-size <n>", "images per forward pass", positiveInt("--batch-size"), 8)
-    .addOption(
-      new Option("--backend <name>", "compute backend").choices(["cpu", "webgpu", "auto"] as const)
-        .default("auto" as const),
-    )
+    .addOption(backendOption())
     .option("--quiet", "no progress on stderr")
     .addOption(
       new Option("--sparse <mode>", "merged weights: sparse-tap path off / by cost rule / always")

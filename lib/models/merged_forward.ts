@@ -18,6 +18,7 @@ import type { HostTensor } from "../io/host_tensor.ts";
 import { fusedDecomposedDepthwise, largeKernelDepthwiseConv2d } from "../ops/mod.ts";
 import { tf } from "../tf.ts";
 import { runNetwork } from "./network.ts";
+import { predictBatches } from "./predict.ts";
 import { mergedLkNames, type MergedModel } from "./reparam.ts";
 
 /** When to use the sparse-tap path: never, by the cost rule, or always. */
@@ -165,27 +166,18 @@ export function forwardMerged(
 }
 
 /** As `predictNchw` for a merged model: logits [N, numClasses] row-major. */
-export async function predictMergedNchw(
+export function predictMergedNchw(
   model: MergedModel,
   x: HostTensor,
   batchSize = 8,
   opts: MergedForwardOptions = {},
 ): Promise<Float32Array> {
-  const [n, c, h, w] = x.shape as [number, number, number, number];
-  const k = model.config.numClasses;
-  const out = new Float32Array(n * k);
-  const per = c * h * w;
-  for (let i = 0; i < n; i += batchSize) {
-    const b = Math.min(batchSize, n - i);
-    const slice = (x.data as Float32Array).subarray(i * per, (i + b) * per);
-    const logits = tf.tidy(() => {
-      const nhwc = tf.transpose(tf.tensor4d(slice, [b, c, h, w]), [0, 2, 3, 1]) as tf.Tensor4D;
-      return forwardMerged(model, nhwc, { ...opts, output: "logits" });
-    });
-    out.set(await logits.data() as Float32Array, i * k);
-    logits.dispose();
-  }
-  return out;
+  return predictBatches(
+    (nhwc) => forwardMerged(model, nhwc, { ...opts, output: "logits" }),
+    model.config.numClasses,
+    x,
+    batchSize,
+  );
 }
 
 /** Frees the tensors of a merged model and the device copies of its tap lists. */

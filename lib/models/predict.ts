@@ -35,26 +35,37 @@ export function checkNchwInput(
   }
 }
 
-/** Runs eval-mode inference in batches; returns logits [N, numClasses] row-major. */
-export async function predictNchw(
-  model: Model,
+/**
+ * Runs `run` (NHWC batch → logits) over an NCHW host batch in chunks of `batchSize`; returns
+ * logits [N, numClasses] row-major.
+ */
+export async function predictBatches(
+  run: (nhwc: tf.Tensor4D) => tf.Tensor,
+  numClasses: number,
   x: HostTensor,
   batchSize = 8,
 ): Promise<Float32Array> {
   const [n, c, h, w] = x.shape as [number, number, number, number];
-  const k = model.config.numClasses;
-  const outData = new Float32Array(n * k);
+  const out = new Float32Array(n * numClasses);
   const per = c * h * w;
   for (let i = 0; i < n; i += batchSize) {
     const b = Math.min(batchSize, n - i);
     const slice = (x.data as Float32Array).subarray(i * per, (i + b) * per);
-    const logits = tf.tidy(() => {
-      const nchw = tf.tensor4d(slice, [b, c, h, w]);
-      const nhwc = tf.transpose(nchw, [0, 2, 3, 1]) as tf.Tensor4D;
-      return forward(model, nhwc, { training: false });
-    });
-    outData.set(await logits.data() as Float32Array, i * k);
+    const logits = tf.tidy(() =>
+      run(tf.transpose(tf.tensor4d(slice, [b, c, h, w]), [0, 2, 3, 1]) as tf.Tensor4D)
+    );
+    out.set(await logits.data() as Float32Array, i * numClasses);
     logits.dispose();
   }
-  return outData;
+  return out;
+}
+
+/** Runs eval-mode inference in batches; returns logits [N, numClasses] row-major. */
+export function predictNchw(model: Model, x: HostTensor, batchSize = 8): Promise<Float32Array> {
+  return predictBatches(
+    (nhwc) => forward(model, nhwc, { training: false }),
+    model.config.numClasses,
+    x,
+    batchSize,
+  );
 }

@@ -5,6 +5,19 @@
  * @module
  */
 
+/** Mean and 1/√(σ² + eps) of row `r` (biased variance). */
+function rowStats(x: Float32Array, o: number, c: number, eps: number): [number, number] {
+  let mean = 0;
+  for (let i = 0; i < c; i++) mean += x[o + i]!;
+  mean /= c;
+  let v = 0;
+  for (let i = 0; i < c; i++) {
+    const d = x[o + i]! - mean;
+    v += d * d;
+  }
+  return [mean, 1 / Math.sqrt(v / c + eps)];
+}
+
 /** y = (x − μ) / √(σ² + eps) · γ + β per row (biased variance). */
 export function layerNormCpu(
   x: Float32Array,
@@ -17,15 +30,7 @@ export function layerNormCpu(
   const y = new Float32Array(x.length);
   for (let r = 0; r < rows; r++) {
     const o = r * c;
-    let mean = 0;
-    for (let i = 0; i < c; i++) mean += x[o + i]!;
-    mean /= c;
-    let v = 0;
-    for (let i = 0; i < c; i++) {
-      const d = x[o + i]! - mean;
-      v += d * d;
-    }
-    const rstd = 1 / Math.sqrt(v / c + eps);
+    const [mean, rstd] = rowStats(x, o, c, eps);
     for (let i = 0; i < c; i++) y[o + i] = (x[o + i]! - mean) * rstd * gamma[i]! + beta[i]!;
   }
   return y;
@@ -46,15 +51,7 @@ export function layerNormGradCpu(
   const xhat = new Float64Array(c);
   for (let r = 0; r < rows; r++) {
     const o = r * c;
-    let mean = 0;
-    for (let i = 0; i < c; i++) mean += x[o + i]!;
-    mean /= c;
-    let v = 0;
-    for (let i = 0; i < c; i++) {
-      const d = x[o + i]! - mean;
-      v += d * d;
-    }
-    const rstd = 1 / Math.sqrt(v / c + eps);
+    const [mean, rstd] = rowStats(x, o, c, eps);
     let sumG = 0;
     let sumGX = 0;
     for (let i = 0; i < c; i++) {

@@ -34,3 +34,4 @@ export {
   channelAffine,
   SLAK_CHANNEL_AFFINE,
 } from "./channel_affine/mod.ts";
+export { ADAMW_CPU_KERNELS, type AdamWStep, adamwUpdate, SLAK_ADAMW } from "./adamw/mod.ts";

@@ -13,6 +13,7 @@ import { FUSED_DECOMPOSED_CPU_KERNELS } from "./fused_decomposed/cpu_kernel.ts";
 import { MATMUL_CPU_KERNELS, MATMUL_GRAD } from "./matmul/mod.ts";
 import { LAYER_NORM_CPU_KERNELS, LAYER_NORM_GRAD } from "./layer_norm/mod.ts";
 import { GELU_CPU_KERNELS, GELU_GRAD } from "./gelu/mod.ts";
+import { ADAMW_CPU_KERNELS } from "./adamw/mod.ts";
 import { CHANNEL_AFFINE_CPU_KERNELS, CHANNEL_AFFINE_GRAD } from "./channel_affine/mod.ts";
 import { BATCH_NORM_CPU_KERNELS, BATCH_NORM_GRAD } from "./batch_norm/mod.ts";
 import { FUSED_DECOMPOSED_WEBGPU_KERNELS } from "./fused_decomposed/webgpu_kernel.ts";
@@ -27,6 +28,7 @@ const KERNELS: Record<OpsBackend, tf.KernelConfig[]> = {
     ...MATMUL_CPU_KERNELS,
     ...LAYER_NORM_CPU_KERNELS,
     ...GELU_CPU_KERNELS,
+    ...ADAMW_CPU_KERNELS,
     ...CHANNEL_AFFINE_CPU_KERNELS,
     ...BATCH_NORM_CPU_KERNELS,
   ],

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { adamwUpdate } from "../ops/mod.ts";
 import { tf } from "../tf.ts";
 
 /** Hyper-parameters of {@link AdamW}. */
@@ -63,21 +64,25 @@ export class AdamW {
     const [b1, b2] = this.opts.betas;
     const bc1 = 1 - b1 ** this.t;
     const bc2 = 1 - b2 ** this.t;
-    const stepSize = lr / bc1;
-    const sqrtBc2 = Math.sqrt(bc2);
     tf.tidy(() => {
       for (const [name, p] of params) {
         const g = grads.get(name);
         if (g === undefined) continue;
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
-        if (this.opts.weightDecay > 0 && decays(name, p.shape)) {
-          p.assign(tf.mul(p, 1 - lr * this.opts.weightDecay));
-        }
-        m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
-        v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.mul(g, g), 1 - b2)));
-        const denom = tf.add(tf.div(tf.sqrt(v), sqrtBc2), this.opts.eps);
-        p.assign(tf.sub(p, tf.mul(tf.div(m, denom), stepSize)));
+        const wd = this.opts.weightDecay > 0 && decays(name, p.shape) ? this.opts.weightDecay : 0;
+        const [p2, m2, v2] = adamwUpdate(p, m, v, g, {
+          lr,
+          beta1: b1,
+          beta2: b2,
+          eps: this.opts.eps,
+          weightDecay: wd,
+          biasCorrection1: bc1,
+          biasCorrection2: bc2,
+        });
+        p.assign(p2);
+        m.assign(m2);
+        v.assign(v2);
       }
     });
   }

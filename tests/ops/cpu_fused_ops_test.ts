@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
 import {
+  adamwUpdate,
   batchMoments,
   batchNormTrain,
   channelAffine,
@@ -113,5 +114,32 @@ Deno.test("channelAffine() equals x·scale + bias with gradients, for every null
     const g1 = tf.grads(ours)(inputs);
     const g2 = tf.grads(ref)(inputs);
     for (let i = 0; i < inputs.length; i++) close(g1[i]!, g2[i]!, 1e-5, `grad ${i} ${useS}${useB}`);
+  }
+});
+
+Deno.test("adamwUpdate() equals the AdamW formula with decoupled decay and bias correction", () => {
+  const n = 50;
+  const r = (seed: number, scale = 1) => tf.randomNormal([n], 0, scale, "float32", seed);
+  const [p, m, g] = [r(21), r(22, 0.1), r(23)];
+  const v = tf.abs(r(24, 0.01));
+  const s = {
+    lr: 0.01,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    weightDecay: 0.05,
+    biasCorrection1: 1 - 0.9 ** 3,
+    biasCorrection2: 1 - 0.999 ** 3,
+  };
+  const [p2, m2, v2] = adamwUpdate(p, m, v, g, s);
+  const [pv, mv, vv, gv] = [p, m, v, g].map((t) => t.dataSync());
+  for (let i = 0; i < n; i++) {
+    const mi = 0.9 * mv[i]! + 0.1 * gv[i]!;
+    const vi = 0.999 * vv[i]! + 0.001 * gv[i]! ** 2;
+    const pi = pv[i]! * (1 - s.lr * s.weightDecay) -
+      (s.lr / s.biasCorrection1) * mi / (Math.sqrt(vi) / Math.sqrt(s.biasCorrection2) + s.eps);
+    assert.ok(Math.abs(m2.dataSync()[i]! - mi) < 1e-6);
+    assert.ok(Math.abs(v2.dataSync()[i]! - vi) < 1e-7);
+    assert.ok(Math.abs(p2.dataSync()[i]! - pi) < 1e-5 * Math.max(1, Math.abs(pi)));
   }
 });

@@ -33,7 +33,11 @@ export interface TableRow {
   metric: Stat | null;
   /** Per-seed metric values (percent), in seed order. */
   values: number[];
-  /** metric.mean − the reference row's mean (percentage points). */
+  /**
+   * metric.mean − the mean of this row's reference row (percentage points): the row with the
+   * spec's reference labels on the axes the reference names and this row's labels on the others
+   * (so a reference without `dataset` compares within each dataset).
+   */
   refDelta: number | null;
   params: { dense: number; nonzero: number };
   macs: { dense: number; sparse: number };
@@ -150,9 +154,9 @@ export function buildRows(spec: AblationSpec, plan: Plan, records: RunRecord[]):
     });
   }
   if (spec.reference) {
-    const ref = rows.find((r) => matches(spec.reference!, r.labels));
-    if (ref?.metric) {
-      for (const r of rows) if (r.metric) r.refDelta = r.metric.mean - ref.metric.mean;
+    for (const r of rows) {
+      const ref = rows.find((x) => matches({ ...r.labels, ...spec.reference }, x.labels));
+      if (r.metric && ref?.metric) r.refDelta = r.metric.mean - ref.metric.mean;
     }
   }
   if (spec.kind === "count") {

@@ -108,11 +108,11 @@ export function renderMarkdown(
         "n < 2. params = non-zero parameters, MACs = sparse multiply-accumulates per image.",
     );
     if (spec.reference) {
-      lines.push(
-        `Δ ref = mean − mean of the row ${
-          Object.entries(spec.reference).map(([k, v]) => `${k}=${v}`).join(", ")
-        } (percentage points).`,
-      );
+      const ref = spec.reference;
+      const named = Object.entries(ref).map(([k, v]) => `${k}=${v}`).join(", ");
+      const free = spec.axes.map((a) => a.name).filter((a) => !(a in ref));
+      const same = free.length ? ` with the same ${free.join(", ")}` : "";
+      lines.push(`Δ ref = mean − mean of the row ${named}${same} (percentage points).`);
     }
     if (spec.paper) {
       lines.push(

@@ -40,7 +40,11 @@ export interface Plan {
   title: string;
   kind: AblationSpec["kind"];
   scale: string;
-  /** Hash of the spec, scale, seeds and `--set` overrides; a DIR keeps the plan it was made for. */
+  /**
+   * Hash of what the plan runs: spec name, scale, and every run's id (resolved config + seed),
+   * name and position. Titles, notes, the reference row and the paper column do not enter it, so
+   * editing them does not invalidate a sweep folder; a DIR keeps the runs it was made for.
+   */
   specHash: string;
   seeds: number[];
   sets: string[];
@@ -181,7 +185,7 @@ export function expandPlan(spec: AblationSpec, scale: string, opts: ExpandOption
     title: spec.title,
     kind: spec.kind,
     scale,
-    specHash: shortHash({ spec: withoutBackends(spec), scale, seeds, sets }, 16),
+    specHash: planHash(spec.name, scale, runs),
     seeds,
     sets,
     axes: spec.axes.map((a) => a.name),
@@ -195,18 +199,13 @@ export function shardRuns(plan: Plan, index: number, count: number): PlannedRun[
   return plan.runs.filter((r) => r.index % count === index - 1);
 }
 
-/**
- * The spec without the scales' default backends: where runs execute does not change what they
- * compute, so it must not change the spec hash (or refuse a folder's plan).
- */
-function withoutBackends(spec: AblationSpec): unknown {
-  const scales = Object.fromEntries(
-    Object.entries(spec.scales).map(([k, sc]) => {
-      const { backend: _backend, ...rest } = sc!;
-      return [k, rest];
-    }),
-  );
-  return { ...spec, scales };
+/** The identity of a plan's runs (see {@link Plan.specHash}). */
+export function planHash(
+  spec: string,
+  scale: string,
+  runs: readonly Pick<PlannedRun, "id" | "name">[],
+): string {
+  return shortHash({ spec, scale, runs: runs.map((r) => [r.id, r.name]) }, 16);
 }
 
 /** A run's labels plus its seed as the pseudo-axis "seed". */

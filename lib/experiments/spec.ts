@@ -87,7 +87,10 @@ export const AblationSpecSchema = z.strictObject({
   axes: z.array(AxisSchema).default([]),
   /** Groups of axes advanced together instead of crossed (equal level counts). */
   zip: z.array(z.array(z.string()).min(2)).default([]),
-  /** The row other rows are compared with (Δ ref column), as `{axis: label}`. */
+  /**
+   * The row other rows are compared with (Δ ref column), as `{axis: label}`; axes it leaves out
+   * are taken from the compared row (omit `dataset` to compare within each dataset).
+   */
   reference: z.record(z.string(), label).nullable().default(null),
   paper: z.strictObject({
     /** What the paper column holds and where it comes from. */

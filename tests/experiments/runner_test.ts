@@ -154,3 +154,70 @@ Deno.test("savePlan() refuses a changed spec unless forced", async () => {
   const saved = JSON.parse(await Deno.readTextFile(layout.plan(dir)));
   assert.equal(saved.specHash, b.specHash);
 });
+
+Deno.test("savePlan() takes a presentation-only spec edit (and a legacy hash) without --force", async () => {
+  const dir = await Deno.makeTempDir();
+  const a = await tinyPlan();
+  // The same runs under another title and reference: same hash, saved plan updated.
+  const edited: Plan = {
+    ...a,
+    title: "Renamed",
+    definition: { ...a.definition, title: "Renamed", reference: { kernel: "5" } },
+  };
+  assert.equal(edited.specHash, a.specHash);
+  await savePlan(dir, a, false);
+  await savePlan(dir, edited, false);
+  let saved = JSON.parse(await Deno.readTextFile(layout.plan(dir)));
+  assert.equal(saved.title, "Renamed");
+  assert.deepEqual(saved.definition.reference, { kernel: "5" });
+  // A plan saved by an older build (whole-spec hash) with the same runs is accepted too.
+  await Deno.writeTextFile(
+    layout.plan(dir),
+    JSON.stringify({ ...a, specHash: "0123456789abcdef" }),
+  );
+  await savePlan(dir, a, false);
+  saved = JSON.parse(await Deno.readTextFile(layout.plan(dir)));
+  assert.equal(saved.specHash, a.specHash);
+  // Fewer runs (another seed count) is a different plan.
+  const fewer = expandPlan(a.definition, "smoke", { resolve: trainResolver, seeds: 1 });
+  assert.notEqual(fewer.specHash, a.specHash);
+  await assert.rejects(savePlan(dir, fewer, false), /--force/);
+});
+
+Deno.test("writeTables() compares each row with the reference row of its own dataset", async () => {
+  const { spec: tiny } = await loadSpec(TINY);
+  const spec = {
+    ...tiny,
+    axes: [
+      {
+        name: "dataset",
+        levels: [{ label: "a", note: "", set: {} }, {
+          label: "b",
+          note: "",
+          set: { "data.difficulty": "hard" },
+        }],
+      },
+      ...tiny.axes,
+    ],
+  } as typeof tiny;
+  const plan = expandPlan(spec, "smoke", { resolve: trainResolver, seeds: 1 });
+  const dir = await Deno.makeTempDir();
+  await savePlan(dir, plan, false);
+  const execute: Execute = async (run, ctx) => {
+    // Dataset b is 30 points better across the board; kernel adds k points.
+    const top1 = (run.labels.dataset === "b" ? 0.8 : 0.5) + Number(run.labels.kernel) / 100;
+    await Deno.writeTextFile(`${ctx.outDir}/result.json`, JSON.stringify({ top1, imgPerSec: 1 }));
+  };
+  await runShard(plan, { dir, shard, execute });
+  const t = await writeTables(dir);
+  const delta = Object.fromEntries(
+    t.rows.map((r) => [`${r.labels.dataset}/${r.labels.kernel}`, r.refDelta]),
+  );
+  // Reference { kernel: 3 } leaves dataset free: deltas are within a dataset, never across.
+  for (const d of ["a", "b"]) {
+    assert.ok(Math.abs(delta[`${d}/3`]!) < 1e-9);
+    assert.ok(Math.abs(delta[`${d}/5`]! - 2) < 1e-9);
+    assert.ok(Math.abs(delta[`${d}/7`]! - 4) < 1e-9);
+  }
+  assert.match(t.markdown, /row kernel=3 with the same dataset/);
+});

@@ -17,6 +17,7 @@ import {
   loadSpec,
   parseOnly,
   type Plan,
+  type PlannedRun,
   resolveCountConfig,
   type Resolver,
   type RunnerEvent,
@@ -27,12 +28,18 @@ import {
   shardRuns,
   writeTables,
 } from "../lib/experiments/mod.ts";
-import { type ResolvedTrainConfig, resolveTrainConfig, trainRun } from "../lib/train/mod.ts";
+import {
+  type ResolvedTrainConfig,
+  resolveTrainConfig,
+  type TrainProgress,
+  trainRun,
+} from "../lib/train/mod.ts";
 import { choices, EXIT, UserError } from "../lib/util/errors.ts";
 import { collect, info, out, positiveInt, selectBackend, textTable } from "./_common.ts";
 import { describeModel } from "../lib/experiments/aggregate.ts";
 import type { ModelConfig } from "../lib/config/model_config.ts";
 import { tableJson } from "./table.ts";
+import { StatusLine, stepText } from "./_progress.ts";
 
 const BACKENDS = ["auto", "cpu", "webgpu"] as const;
 
@@ -72,7 +79,8 @@ function listPlan(plan: Plan, json: boolean, shardCount: number): void {
   out(textTable(rows));
 }
 
-function eventLine(e: RunnerEvent, quiet: boolean, flags: { quiet?: boolean }): string | null {
+/** The line of a runner event (progress events are handled by {@link progressLine}). */
+function eventLine(e: Exclude<RunnerEvent, { type: "progress" }>): string {
   switch (e.type) {
     case "skip":
       return `  ✓ ${e.run.name} [${e.run.id}] already done`;
@@ -90,17 +98,19 @@ function eventLine(e: RunnerEvent, quiet: boolean, flags: { quiet?: boolean }): 
       return `  ✗ ${e.run.name} failed: ${e.message}`;
     case "interrupted":
       return `  ■ ${e.run.name} interrupted (checkpoint kept; rerun to resume)`;
-    case "progress": {
-      if (quiet || flags.quiet) return null;
-      const p = e.progress as { type?: string; record?: Record<string, number>; epochs?: number };
-      if (p?.type === "epoch" && p.record) {
-        const r = p.record;
-        return `    epoch ${r.epoch}/${p.epochs}: loss ${r.loss?.toFixed(4)}` +
-          (typeof r.top1 === "number" ? `, top-1 ${(r.top1 * 100).toFixed(2)}%` : "") +
-          `, ${r.imgPerSec?.toFixed(1)} img/s`;
-      }
-      return null;
-    }
+  }
+}
+
+/** A training run's progress inside a sweep: its steps on the status line, epochs as lines. */
+function progressLine(status: StatusLine, run: PlannedRun, p: TrainProgress): void {
+  if (p.type === "step") status.status(`    ${run.name} ${stepText(p, status.tty)}`);
+  else if (p.type === "epoch") {
+    const r = p.record;
+    status.line(
+      `    epoch ${r.epoch}/${p.epochs}: loss ${r.loss.toFixed(4)}` +
+        (typeof r.top1 === "number" ? `, top-1 ${(r.top1 * 100).toFixed(2)}%` : "") +
+        `, ${r.imgPerSec.toFixed(1)} img/s`,
+    );
   }
 }
 
@@ -197,6 +207,7 @@ export function ablateCommand() {
       };
       const sigs: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
       for (const s of sigs) Deno.addSignalListener(s, onSignal);
+      const status = new StatusLine();
       let summary;
       try {
         summary = await runShard(plan, {
@@ -208,11 +219,13 @@ export function ablateCommand() {
           signal: ac.signal,
           meta,
           onEvent: (e) => {
-            const line = eventLine(e, false, flags);
-            if (line) info(flags, line);
+            if (flags.quiet) return;
+            if (e.type === "progress") progressLine(status, e.run, e.progress as TrainProgress);
+            else status.line(eventLine(e));
           },
         });
       } finally {
+        status.clear();
         for (const s of sigs) Deno.removeSignalListener(s, onSignal);
       }
       const table = await writeTables(dir);

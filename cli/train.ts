@@ -1,6 +1,6 @@
 /**
  * `slak train --config F [--set ...] --out DIR [--resume] [--backend ...] [--quiet]`: one
- * training run into DIR. Progress on stderr (a bar on a terminal, one line per epoch otherwise);
+ * training run into DIR. Progress on stderr (a bar on a terminal, one line per step otherwise);
  * SIGINT/SIGTERM write a checkpoint and exit with 130; `--resume` continues exactly.
  *
  * @module
@@ -11,90 +11,46 @@ import { loadTrainConfig } from "../lib/train/resolve.ts";
 import { type TrainProgress, type TrainResult, trainRun } from "../lib/train/run.ts";
 import { UserError } from "../lib/util/errors.ts";
 import { collect, type CommonFlags, info, out, selectBackend } from "./_common.ts";
-
-function fmtTime(s: number): string {
-  if (!Number.isFinite(s) || s < 0) return "--:--";
-  const m = Math.floor(s / 60);
-  const sec = Math.floor(s % 60);
-  return m >= 60
-    ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`
-    : `${String(m).padStart(2, "0")}:${String(sec).padStart(2, "0")}`;
-}
-
-function pct(x: number | null | undefined): string {
-  return x === null || x === undefined ? "-" : `${(100 * x).toFixed(1)}%`;
-}
+import { epochText, pct, StatusLine, stepText } from "./_progress.ts";
 
 /**
- * A progress renderer for stderr: on a terminal, a bar redrawn in place (img/s, loss, ETA);
- * otherwise one line per epoch. Honours --quiet (nothing) and NO_COLOR.
+ * A progress renderer for stderr: on a terminal, a bar redrawn in place (step, loss, lr, img/s,
+ * ETA) under one line per epoch; otherwise one line per step and per epoch. Honours --quiet
+ * (nothing) and NO_COLOR.
  */
-export function progressRenderer(flags: CommonFlags): (ev: TrainProgress) => void {
-  const tty = Deno.stderr.isTerminal();
-  const color = tty && !Deno.env.get("NO_COLOR") && Deno.env.get("TERM") !== "dumb";
-  const enc = new TextEncoder();
-  let barShown = false;
-  const write = (s: string) => Deno.stderr.writeSync(enc.encode(s));
-  const clear = () => {
-    if (barShown) write("\r\x1b[2K");
-    barShown = false;
-  };
-  const line = (s: string) => {
-    clear();
-    info(flags, s);
-  };
+export function progressRenderer(
+  flags: CommonFlags,
+  status: StatusLine = new StatusLine(),
+): (ev: TrainProgress) => void {
   return (ev) => {
     if (flags.quiet) return;
     switch (ev.type) {
       case "start":
-        line(
+        status.line(
           `${ev.resumed ? `resuming at step ${ev.step}` : "training"}: ${ev.dataset}, ` +
             `${ev.epochs} epochs x ${ev.stepsPerEpoch} steps = ${ev.totalSteps} steps, ` +
             `${ev.params.nonzero.toLocaleString("en-US")} non-zero of ` +
             `${ev.params.dense.toLocaleString("en-US")} params`,
         );
         break;
-      case "step": {
-        if (!tty) break;
-        const width = 24;
-        const done = Math.round((width * ev.step) / ev.totalSteps);
-        const bar = "#".repeat(done) + "-".repeat(width - done);
-        const text = `[${bar}] ${ev.step}/${ev.totalSteps} ep ${ev.epoch} loss ${
-          ev.loss.toFixed(4)
-        } lr ${ev.lr.toExponential(2)} ${ev.imgPerSec.toFixed(1)} img/s ETA ${
-          fmtTime(ev.etaSeconds)
-        }`;
-        write(`\r\x1b[2K${color ? `\x1b[36m${text}\x1b[0m` : text}`);
-        barShown = true;
+      case "step":
+        status.status(stepText(ev, status.tty));
         break;
-      }
-      case "epoch": {
-        const r = ev.record;
-        const ema = r.ema ? ` | ema top1 ${pct(r.ema.top1)}` : "";
-        line(
-          `epoch ${r.epoch}/${ev.epochs} step ${r.step}: train loss ${r.loss.toFixed(4)} | ` +
-            `test loss ${r.evalLoss?.toFixed(4)} top1 ${pct(r.top1)}` +
-            (r.top5 !== null && r.top5 !== undefined ? ` top5 ${pct(r.top5)}` : "") + ema +
-            ` | density ${r.density.toFixed(4)} | ${r.imgPerSec.toFixed(1)} img/s, data ${
-              pct(r.dataShare)
-            }`,
+      case "epoch":
+        status.line(epochText(ev));
+        break;
+      case "topology":
+        status.line(
+          `step ${ev.record.step}: prune-and-grow at rate ${
+            ev.record.pruneRate?.toFixed(4)
+          }, density ${ev.record.density.toFixed(4)}`,
         );
         break;
-      }
-      case "topology":
-        if (tty) {
-          line(
-            `step ${ev.record.step}: prune-and-grow at rate ${
-              ev.record.pruneRate?.toFixed(4)
-            }, density ${ev.record.density.toFixed(4)}`,
-          );
-        }
-        break;
       case "checkpoint":
-        if (ev.reason === "signal") line(`checkpoint written at step ${ev.step}`);
+        if (ev.reason === "signal") status.line(`checkpoint written at step ${ev.step}`);
         break;
       case "message":
-        line(ev.text);
+        status.line(ev.text);
         break;
     }
   };

@@ -132,3 +132,19 @@ Deno.test("slak train gives one clear line for bad configs, data paths and folde
   assert.match(ownLines(r.stderr)[0]!, /not empty.*--resume/);
   await Deno.remove(out, { recursive: true });
 });
+
+Deno.test("slak train off a terminal prints one progress line per step and per epoch, no escapes", async () => {
+  const out = await Deno.makeTempDir({ prefix: "slak-progress-" });
+  const r = await runCli(trainArgs(out).filter((a) => a !== "--quiet"));
+  assert.equal(r.code, 0, r.stderr);
+  const lines = ownLines(r.stderr);
+  // 128 images / batch 16 = 8 steps per epoch, 2 epochs.
+  const steps = lines.filter((l) => /^step \d+\/16 ep [12] loss \d/.test(l));
+  assert.deepEqual(
+    steps.map((l) => Number(l.split(/[ /]/)[1])),
+    [...Array(16).keys()].map((i) => i + 1),
+  );
+  assert.equal(lines.filter((l) => /^epoch [12]\/2 step (8|16): train loss/.test(l)).length, 2);
+  assert.ok(lines.some((l) => /^step \d+: prune-and-grow at rate/.test(l)), "topology lines");
+  assert.ok(!r.stderr.includes("\x1b["), "no terminal escapes off a terminal");
+});

@@ -8,10 +8,10 @@ import { tf } from "../tf.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
-async function git(args: string[]): Promise<string | null> {
+async function git(root: string, args: string[]): Promise<string | null> {
   try {
     const r = await new Deno.Command("git", {
-      args: ["-C", ROOT, ...args],
+      args: ["-C", root, ...args],
       stdout: "piped",
       stderr: "null",
     }).output();
@@ -21,11 +21,28 @@ async function git(args: string[]): Promise<string | null> {
   }
 }
 
-/** The toolkit's git commit and whether its tree has uncommitted changes (null outside git). */
-export async function gitInfo(): Promise<{ commit: string | null; dirty: boolean | null }> {
-  const commit = await git(["rev-parse", "HEAD"]);
+/**
+ * Folders of the checkout that hold run outputs, not code: changes there (the sweep a run belongs
+ * to, other runs) do not make the toolkit dirty.
+ */
+const OUTPUT_DIRS = ["experiments", "runs"];
+
+/**
+ * The toolkit's git commit and whether its code has uncommitted changes (tracked or untracked
+ * files outside {@link OUTPUT_DIRS}); null outside git.
+ */
+export async function gitInfo(
+  root = ROOT,
+): Promise<{ commit: string | null; dirty: boolean | null }> {
+  const commit = await git(root, ["rev-parse", "HEAD"]);
   if (commit === null) return { commit: null, dirty: null };
-  const status = await git(["status", "--porcelain"]);
+  const status = await git(root, [
+    "status",
+    "--porcelain",
+    "--",
+    ".",
+    ...OUTPUT_DIRS.map((d) => `:(exclude)${d}`),
+  ]);
   return { commit, dirty: status === null ? null : status.length > 0 };
 }
 

@@ -39,7 +39,12 @@ Deno.test("slak train resumes bit-exactly after a SIGKILL at a random moment", a
       stderr: "null",
     }).spawn();
     await new Promise((r) => setTimeout(r, killedAt));
-    child.kill("SIGKILL");
+    try {
+      child.kill("SIGKILL");
+    } catch (e) {
+      // It finished first (a fast machine): the check below retries with an earlier kill.
+      if (!/already terminated/.test((e as Error).message)) throw e;
+    }
     const status = await child.status;
     if (!(await exists(`${b}/result.json`))) {
       assert.notEqual(status.code, 0);

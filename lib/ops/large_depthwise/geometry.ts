@@ -119,3 +119,15 @@ export function depthwiseFlops(g: DepthwiseGeometry): { nominal: number; effecti
     effective: 2 * maps * effectiveTaps1d(g.h, g.kh) * effectiveTaps1d(g.w, g.kw),
   };
 }
+
+/** Smallest power of two ≥ v (workgroup sizes). */
+export function nextPow2(v: number): number {
+  let p = 1;
+  while (p < v) p *= 2;
+  return p;
+}
+
+/** Channels per lane of the WGSL programs: vec4 when C % 4 == 0, else scalar. */
+export function channelVec(g: DepthwiseGeometry): 4 | 1 {
+  return g.c % 4 === 0 ? 4 : 1;
+}

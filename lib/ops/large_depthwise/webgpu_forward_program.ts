@@ -13,7 +13,7 @@
  * @module
  */
 import type { WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
-import { type AxisView, axisView, type DepthwiseGeometry } from "./geometry.ts";
+import { type AxisView, axisView, type DepthwiseGeometry, nextPow2 } from "./geometry.ts";
 import { declareAccumulators, edgeLoop, slidingLoop } from "./wgsl_snippets.ts";
 
 /** Tuning knobs of the forward program. */
@@ -32,12 +32,6 @@ export function forwardTiling(g: DepthwiseGeometry, v: AxisView): ForwardTiling 
   const wx = Math.min(64, nextPow2(g.c));
   const wy = Math.max(1, Math.min(64 / wx, nextPow2(v.lenB)));
   return { r, wx, wy };
-}
-
-function nextPow2(v: number): number {
-  let p = 1;
-  while (p < v) p *= 2;
-  return p;
 }
 
 /** Forward / data-gradient program over inputs ["x", "w"] (x NHWC, w [kh,kw,C,1]). */

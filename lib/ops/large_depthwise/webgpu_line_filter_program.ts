@@ -11,16 +11,16 @@
  * @module
  */
 import type { WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
-import { type AxisView, axisView, type DepthwiseGeometry } from "./geometry.ts";
+import {
+  type AxisView,
+  axisView,
+  channelVec,
+  type DepthwiseGeometry,
+  nextPow2,
+} from "./geometry.ts";
 import { usedTaps } from "./webgpu_line_program.ts";
 
 const TARGET_INVOCATIONS = 8192;
-
-function nextPow2(v: number): number {
-  let p = 1;
-  while (p < v) p *= 2;
-  return p;
-}
 
 /** Pass 1 over inputs ["x", "dy"]; output [chunks, kh·kw·C] of partial sums. */
 export class LineFilterPartialProgram implements WebGPUProgram {
@@ -41,7 +41,7 @@ export class LineFilterPartialProgram implements WebGPUProgram {
   constructor(g: DepthwiseGeometry) {
     this.g = g;
     this.v = axisView(g);
-    this.vec = g.c % 4 === 0 ? 4 : 1;
+    this.vec = channelVec(g);
     this.outputComponent = this.vec;
     this.variableComponents = [this.vec, this.vec];
     const cv = g.c / this.vec;

@@ -15,7 +15,13 @@
  * @module
  */
 import type { WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
-import { type AxisView, axisView, type DepthwiseGeometry } from "./geometry.ts";
+import {
+  type AxisView,
+  axisView,
+  channelVec,
+  type DepthwiseGeometry,
+  nextPow2,
+} from "./geometry.ts";
 
 /** Longest line (outputs along A) one invocation computes. */
 export const MAX_LINE = 64;
@@ -23,12 +29,6 @@ export const MAX_LINE = 64;
 /** Whether the line program applies (the long-axis line fits one invocation). */
 export function lineProgramFits(g: DepthwiseGeometry): boolean {
   return axisView(g).lenA <= MAX_LINE;
-}
-
-function nextPow2(v: number): number {
-  let p = 1;
-  while (p < v) p *= 2;
-  return p;
 }
 
 /**
@@ -91,7 +91,7 @@ export class DepthwiseLineProgram implements WebGPUProgram {
     this.flip = flip;
     this.epilogue = epilogue;
     this.v = axisView(g);
-    this.vec = g.c % 4 === 0 ? 4 : 1;
+    this.vec = channelVec(g);
     this.outputComponent = this.vec;
     if (epilogue.bias) this.variableNames.push("bias");
     if (epilogue.addend) this.variableNames.push("addend");

@@ -17,7 +17,7 @@
  * @module
  */
 import type { WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
-import type { DepthwiseGeometry } from "./geometry.ts";
+import { channelVec, type DepthwiseGeometry, nextPow2 } from "./geometry.ts";
 
 /** Largest map (pixels) handled by the unrolled small-map programs. */
 export const SMALL_MAP_MAX_PIXELS = 36;
@@ -25,12 +25,6 @@ export const SMALL_MAP_MAX_PIXELS = 36;
 /** Whether the small-map programs apply to this geometry. */
 export function smallMapFits(g: DepthwiseGeometry): boolean {
   return g.h * g.w <= SMALL_MAP_MAX_PIXELS && g.h <= g.kh && g.w <= g.kw;
-}
-
-function nextPow2(v: number): number {
-  let p = 1;
-  while (p < v) p *= 2;
-  return p;
 }
 
 /** Filter taps (fh, fw) reaching some output from some input of the map, row-major. */
@@ -63,10 +57,6 @@ function pairs(g: DepthwiseGeometry): Array<[number, number, number, number]> {
   return out;
 }
 
-function vecOf(g: DepthwiseGeometry): number {
-  return g.c % 4 === 0 ? 4 : 1;
-}
-
 /** Forward / data-gradient small-map program over inputs ["x", "w"]. */
 export class SmallMapProgram implements WebGPUProgram {
   outputShape: number[];
@@ -84,7 +74,7 @@ export class SmallMapProgram implements WebGPUProgram {
   constructor(g: DepthwiseGeometry, flip: boolean) {
     this.g = g;
     this.flip = flip;
-    this.vec = vecOf(g);
+    this.vec = channelVec(g);
     this.outputComponent = this.vec;
     this.variableComponents = [this.vec, this.vec];
     const cv = g.c / this.vec;
@@ -150,7 +140,7 @@ export class SmallMapFilterPartialProgram implements WebGPUProgram {
 
   constructor(g: DepthwiseGeometry) {
     this.g = g;
-    this.vec = vecOf(g);
+    this.vec = channelVec(g);
     this.outputComponent = this.vec;
     this.variableComponents = [this.vec, this.vec];
     const cv = g.c / this.vec;

@@ -78,8 +78,8 @@ export function epochText(ev: Extract<TrainProgress, { type: "epoch" }>): string
   const r = ev.record;
   const ema = r.ema ? ` | ema top1 ${pct(r.ema.top1)}` : "";
   return `epoch ${r.epoch}/${ev.epochs} step ${r.step}: train loss ${r.loss.toFixed(4)} | ` +
-    `test loss ${r.evalLoss?.toFixed(4)} top1 ${pct(r.top1)}` +
-    (r.top5 !== null && r.top5 !== undefined ? ` top5 ${pct(r.top5)}` : "") + ema +
+    `test loss ${r.evalLoss.toFixed(4)} top1 ${pct(r.top1)}` +
+    (r.top5 !== null ? ` top5 ${pct(r.top5)}` : "") + ema +
     ` | density ${r.density.toFixed(4)} | ${r.imgPerSec.toFixed(1)} img/s, data ${
       pct(r.dataShare)
     }`;

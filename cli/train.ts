@@ -42,7 +42,7 @@ export function progressRenderer(
       case "topology":
         status.line(
           `step ${ev.record.step}: prune-and-grow at rate ${
-            ev.record.pruneRate?.toFixed(4)
+            ev.record.pruneRate.toFixed(4)
           }, density ${ev.record.density.toFixed(4)}`,
         );
         break;

@@ -6,7 +6,7 @@
  * @module
  */
 import { layout, readJsonOrNull } from "./layout.ts";
-import { isStale, readLock } from "./lock.ts";
+import { isStale, readLock } from "../util/lock.ts";
 import type { Plan, PlannedRun } from "./plan.ts";
 
 /** State of a planned run. */

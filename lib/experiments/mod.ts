@@ -9,7 +9,7 @@ export * from "./hash.ts";
 export * from "./patch.ts";
 export * from "./plan.ts";
 export * from "./shard.ts";
-export * from "./lock.ts";
+export * from "../util/lock.ts";
 export * from "./layout.ts";
 export * from "./plan_file.ts";
 export * from "./runner.ts";

@@ -9,7 +9,7 @@
  */
 import { writeJsonAtomic } from "../util/fs.ts";
 import { isDone, layout } from "./layout.ts";
-import { acquireLock, heartbeat, type HeldLock, type LockInfo, releaseLock } from "./lock.ts";
+import { acquireLock, heartbeat, type HeldLock, type LockInfo, releaseLock } from "../util/lock.ts";
 import type { Plan, PlannedRun } from "./plan.ts";
 import { selectRuns, shardRuns } from "./plan.ts";
 import type { ShardInfo } from "./shard.ts";

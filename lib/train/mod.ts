@@ -1,6 +1,6 @@
 /**
  * Training: the config schema and its resolution, AdamW, the warmup-cosine schedule, losses,
- * mixup/cutmix, evaluation, checkpoints and `trainRun`.
+ * mixup/cutmix, evaluation, checkpoints, the `Trainer` engine and the `trainRun` driver.
  *
  * @module
  */
@@ -25,9 +25,25 @@ export {
 } from "./checkpoint.ts";
 export { environmentInfo, gitInfo } from "./meta.ts";
 export {
+  DIVERGENCE_FACTOR,
+  lossDiverged,
+  type StepResult,
+  type TensorGroup,
+  type TopologyUpdate,
+  type TrainBatch,
+  Trainer,
+  type TrainerConfig,
+  type TrainerOptions,
+  type TrainerRng,
+  type TrainerState,
+} from "./trainer.ts";
+export { type CheckpointReason, RunFolder } from "./run_folder.ts";
+export {
+  type EpochRecord,
   type MetricsRecord,
   NonFiniteError,
   runFiles,
+  type TopologyRecord,
   TrainInterrupted,
   type TrainProgress,
   type TrainResult,

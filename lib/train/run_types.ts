@@ -28,26 +28,46 @@ export interface TrainResult {
   wallSeconds: number;
 }
 
-/** One metrics.jsonl record. */
-export interface MetricsRecord {
-  type: "epoch" | "topology";
+/** Fields every metrics.jsonl record has. */
+interface MetricsBase {
   step: number;
   /** 1-based epoch the record belongs to. */
   epoch: number;
   lr: number;
-  /** Training loss (epoch mean for epoch records, this step's for topology records). */
-  loss: number;
-  top1?: number;
-  top5?: number | null;
-  evalLoss?: number;
-  ema?: EvalResult | null;
+  /** Overall density of the maskable weights (1 for a dense run). */
   density: number;
-  pruneRate: number | null;
   imgPerSec: number;
-  dataShare?: number;
-  /** Density per masked layer. */
+  /** Density per masked layer (sparse runs). */
   layers?: Record<string, number>;
 }
+
+/** The record written after each epoch's evaluation. */
+export interface EpochRecord extends MetricsBase {
+  type: "epoch";
+  /** Mean training loss of the epoch's steps. */
+  loss: number;
+  evalLoss: number;
+  top1: number;
+  top5: number | null;
+  /** Evaluation of the EMA weights (null without EMA). */
+  ema: EvalResult | null;
+  /** Prune rate at the epoch's last step (null for a dense run). */
+  pruneRate: number | null;
+  /** Share of training-step time spent waiting for data. */
+  dataShare: number;
+}
+
+/** The record written after each prune-and-grow update. */
+export interface TopologyRecord extends MetricsBase {
+  type: "topology";
+  /** Training loss of the step that triggered the update. */
+  loss: number;
+  pruneRate: number;
+  layers: Record<string, number>;
+}
+
+/** One metrics.jsonl record. */
+export type MetricsRecord = EpochRecord | TopologyRecord;
 
 /** Progress events (the CLI renders them). */
 export type TrainProgress =
@@ -71,9 +91,9 @@ export type TrainProgress =
     imgPerSec: number;
     etaSeconds: number;
   }
-  | { type: "epoch"; record: MetricsRecord; epochs: number; totalSteps: number }
-  | { type: "topology"; record: MetricsRecord }
-  | { type: "checkpoint"; step: number; reason: "epoch" | "steps" | "signal" | "end" }
+  | { type: "epoch"; record: EpochRecord; epochs: number; totalSteps: number }
+  | { type: "topology"; record: TopologyRecord }
+  | { type: "checkpoint"; step: number; reason: "epoch" | "steps" | "signal" }
   | { type: "message"; text: string };
 
 /** Options of {@link trainRun}. */
@@ -117,7 +137,7 @@ export function runFiles(outDir: string) {
     state: `${ck}/state.safetensors`,
     last: `${ck}/last.safetensors`,
     best: `${ck}/best.safetensors`,
+    /** Held while a process trains into the folder (see lib/util/lock.ts). */
+    lock: `${outDir}/run.lock`,
   };
 }
-
-/** The config as written to config.json (key order stable). */

@@ -1,7 +1,7 @@
 /**
- * Per-run lock files, so that two processes sharing one sweep folder (two shards given the same
- * index, a rerun started while the first still runs, array tasks on a shared file system) never
- * run the same run. A lock is created with O_EXCL (`createNew`) and records pid, host, process
+ * Lock files, so that two processes never run the same run: two sweep shards given the same
+ * index, a rerun started while the first still runs, array tasks on a shared file system, or two
+ * `slak train --resume` on one folder. A lock is created with O_EXCL (`createNew`) and records pid, host, process
  * start time and a random nonce; a lock is stale when its process is gone (same host: /proc
  * shows no process with that pid and start time) or, from another host, when its heartbeat is
  * older than `staleMs`. A stale lock is taken over under a second O_EXCL "takeover" file, and only
@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { writeJsonAtomic } from "../util/fs.ts";
+import { writeJsonAtomic } from "./fs.ts";
 
 /** The content of a lock file. */
 export interface LockInfo {

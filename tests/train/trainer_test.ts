@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { forward } from "../../lib/models/forward.ts";
+import { initBackend } from "../../lib/ops/mod.ts";
+import { tf } from "../../lib/tf.ts";
+import { resolveTrainConfig } from "../../lib/train/resolve.ts";
+import { lossDiverged, type TrainBatch, Trainer } from "../../lib/train/trainer.ts";
+import { Rng } from "../../lib/util/rng.ts";
+
+await initBackend("cpu");
+
+/** A tiny SLaK (dense or 40 % sparse) for 32 px, 2 classes. */
+function tinyConfig(sparsity: number, extra: Record<string, unknown> = {}) {
+  return resolveTrainConfig({
+    model: {
+      name: "slak_nano",
+      overrides: {
+        depths: [1, 1, 1, 1],
+        dims: [8, 16, 32, 64],
+        kernelSizes: [7, 5, 3, 3],
+        smallKernel: 3,
+        sparsity,
+        dropPath: 0,
+      },
+    },
+    data: { kind: "pathfinder", size: 32, trainSize: 16, testSize: 16 },
+    optimizer: { lr: 0.01, weightDecay: 0, batchSize: 16 },
+    sparsity: { init: "erk", updateEvery: 10, pruneRate: 0.3 },
+    regularization: { labelSmoothing: 0 },
+    ...extra,
+  }, "test");
+}
+
+/** 16 fixed random images with fixed labels of 2 classes: learnable only by memorising. */
+function fixedTrainBatch(): TrainBatch {
+  const rng = new Rng(Rng.stream(7, "fixture").state());
+  const n = 16, h = 32, w = 32, c = 1;
+  const x = new Float32Array(n * h * w * c);
+  for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) y[i] = (i * 7) % 3 === 0 ? 1 : 0;
+  return { x, y, n, h, w, c };
+}
+
+async function top1(trainer: Trainer, b: TrainBatch): Promise<number> {
+  const logits = tf.tidy(() =>
+    forward(trainer.model, tf.tensor4d(b.x, [b.n, b.h, b.w, b.c]), { training: false })
+  );
+  const pred = await tf.argMax(logits, 1).data();
+  logits.dispose();
+  let ok = 0;
+  for (let i = 0; i < b.n; i++) if (pred[i] === b.y[i]) ok++;
+  return ok / b.n;
+}
+
+for (const sparsity of [0, 0.4]) {
+  Deno.test(`Trainer overfits 16 fixed images (sparsity ${sparsity})`, async () => {
+    const config = tinyConfig(sparsity);
+    const trainer = await Trainer.create(config, { totalSteps: 30 });
+    try {
+      const b = fixedTrainBatch();
+      const before = await top1(trainer, b);
+      const losses: number[] = [];
+      for (let s = 0; s < 30; s++) losses.push((await trainer.step(b, 0.01)).loss);
+      const after = await top1(trainer, b);
+      assert.ok(losses.at(-1)! < losses[0]! / 2, `loss ${losses[0]} -> ${losses.at(-1)}`);
+      assert.ok(after > before && after >= 0.9, `top-1 ${before} -> ${after}`);
+      if (sparsity > 0) assert.ok(Math.abs(trainer.density() - 0.6) < 0.01, `${trainer.density()}`);
+    } finally {
+      trainer.dispose();
+    }
+  });
+}
+
+Deno.test("Trainer.state() restored into a new trainer continues identically", async () => {
+  const config = tinyConfig(0.4, { regularization: { labelSmoothing: 0.1, emaDecay: 0.9 } });
+  const b = fixedTrainBatch();
+  const a = await Trainer.create(config, { totalSteps: 12 });
+  const other = await Trainer.create({ ...config, run: { seed: 99 } }, { totalSteps: 12 });
+  try {
+    for (let s = 0; s < 9; s++) await a.step(b, 0.005);
+    other.restore(await a.state());
+    assert.equal(other.stepCount, 9);
+    // step 10 is a topology update (updateEvery 10): masks, weights, moments and EMA must agree
+    const ra = await a.step(b, 0.005);
+    const rb = await other.step(b, 0.005);
+    assert.ok(ra.topology !== null && rb.topology !== null);
+    assert.equal(rb.loss, ra.loss);
+    const sa = await a.state();
+    const sb = await other.state();
+    assert.deepEqual(sb.masks, sa.masks);
+    for (const g of ["param", "buffer", "adam_m", "adam_v", "ema"] as const) {
+      assert.ok(sa.tensors[g].size > 0, g);
+      for (const [n, t] of sa.tensors[g]) {
+        assert.deepEqual(sb.tensors[g].get(n)!.data, t.data, `${g} ${n}`);
+      }
+    }
+  } finally {
+    a.dispose();
+    other.dispose();
+  }
+});
+
+Deno.test("Trainer finds non-finite moments and stops on a diverging loss", async () => {
+  const config = tinyConfig(0);
+  const b = fixedTrainBatch();
+  const t = await Trainer.create(config, { totalSteps: 5 });
+  try {
+    await t.step(b, 1e-3);
+    assert.equal(await t.firstNonFiniteState(), null);
+    const [name, v] = [...t.adam.v][3]!;
+    const saved = tf.clone(v);
+    v.assign(tf.fill(v.shape, Infinity));
+    assert.equal(await t.firstNonFiniteState(), `${name} (AdamW second moment)`);
+    v.assign(saved);
+    saved.dispose();
+    // a huge learning rate: the step that follows the blow-up is refused, nothing is applied
+    await assert.rejects(async () => {
+      for (let s = 0; s < 5; s++) await t.step(b, 1e4);
+    }, (e: Error) => e.name === "NonFiniteError" && /at step \d+/.test(e.message));
+    assert.ok(lossDiverged(Number.NaN, 2) && lossDiverged(1e3, 10) && !lossDiverged(2.5, 10));
+  } finally {
+    t.dispose();
+  }
+});

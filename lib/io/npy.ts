@@ -6,9 +6,9 @@
  */
 
 import { DataError } from "../util/errors.ts";
+import { formatInt, listUntrusted, quoteUntrusted } from "../util/quote.ts";
 import { checkHostTensor, decodeElements, encodeElements, ITEM_SIZE } from "./dtype.ts";
 import type { HostDType, HostTensor } from "./host_tensor.ts";
-import { sizeOf } from "./host_tensor.ts";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -39,20 +39,36 @@ const DTYPE_TO_DESCR: Readonly<Record<HostDType, string>> = {
   bool: "|b1",
 };
 
-type PyLiteral = string | number | boolean | null | PyLiteral[] | Map<string, PyLiteral>;
+type PyLiteral =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | PyLiteral[]
+  | Map<string, PyLiteral>;
+
+/** Deepest nesting of (), [] and {} accepted in a header (numpy writes 2: a dict of a tuple). */
+export const MAX_NPY_NESTING = 16;
+/** Largest header accepted (numpy writes under 1 KiB; its own reader refuses 10 KB). */
+export const MAX_NPY_HEADER_BYTES = 1 << 20;
+/** Highest rank accepted (numpy's own limit is 64 dimensions). */
+export const MAX_NPY_RANK = 64;
+
+const TOKEN = /True|False|None|-?\d+L?/y;
 
 /** Parses the Python-literal header dict of a .npy file (strings, ints, bools, tuples, dicts). */
 function parsePyLiteral(text: string, name: string): PyLiteral {
   let i = 0;
   const fail = (what: string): never => {
     throw new DataError(
-      `${name}: malformed .npy header (${what} at character ${i}): ${JSON.stringify(text)}`,
+      `${name}: malformed .npy header (${what} at character ${i}): ${quoteUntrusted(text)}`,
     );
   };
   const ws = () => {
     while (i < text.length && /\s/.test(text[i]!)) i++;
   };
-  const value = (): PyLiteral => {
+  const value = (depth: number): PyLiteral => {
     ws();
     const c = text[i];
     if (c === "'" || c === '"') {
@@ -63,6 +79,7 @@ function parsePyLiteral(text: string, name: string): PyLiteral {
       return s;
     }
     if (c === "{" || c === "(" || c === "[") {
+      if (depth >= MAX_NPY_NESTING) fail(`nesting deeper than ${MAX_NPY_NESTING}`);
       const close = c === "{" ? "}" : c === "(" ? ")" : "]";
       i++;
       const items: PyLiteral[] = [];
@@ -73,13 +90,13 @@ function parsePyLiteral(text: string, name: string): PyLiteral {
           i++;
           break;
         }
-        const v = value();
+        const v = value(depth + 1);
         if (c === "{") {
           ws();
           if (text[i] !== ":") fail("expected ':'");
           i++;
           if (typeof v !== "string") fail("expected a string key");
-          dict.set(v as string, value());
+          dict.set(v as string, value(depth + 1));
         } else items.push(v);
         ws();
         if (text[i] === ",") i++;
@@ -87,15 +104,21 @@ function parsePyLiteral(text: string, name: string): PyLiteral {
       }
       return c === "{" ? dict : items;
     }
-    const m = /^(True|False|None|-?\d+L?)/.exec(text.slice(i));
+    TOKEN.lastIndex = i;
+    const m = TOKEN.exec(text);
     if (!m) return fail("unexpected token");
     i += m[0].length;
     if (m[0] === "True") return true;
     if (m[0] === "False") return false;
     if (m[0] === "None") return null;
-    return parseInt(m[0], 10);
+    const digits = m[0].endsWith("L") ? m[0].slice(0, -1) : m[0];
+    if (digits.length <= 15) return parseInt(digits, 10);
+    const big = BigInt(digits);
+    return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(big)
+      : big;
   };
-  const v = value();
+  const v = value(0);
   ws();
   if (i !== text.length) fail("trailing characters");
   return v;
@@ -125,6 +148,11 @@ export function readNpy(bytes: Uint8Array, name = "<npy>"): HostTensor {
   } else {
     throw new DataError(`${name}: unsupported .npy format version ${major} (expected 1, 2 or 3)`);
   }
+  if (headerLen > MAX_NPY_HEADER_BYTES) {
+    throw new DataError(
+      `${name}: .npy header of ${headerLen} bytes exceeds the ${MAX_NPY_HEADER_BYTES}-byte limit`,
+    );
+  }
   if (start + headerLen > bytes.length) {
     throw new DataError(
       `${name}: truncated .npy header (needs ${headerLen} bytes, file has ${bytes.length})`,
@@ -135,7 +163,7 @@ export function readNpy(bytes: Uint8Array, name = "<npy>"): HostTensor {
     .trim();
   const header = parsePyLiteral(text, name);
   if (!(header instanceof Map)) {
-    throw new DataError(`${name}: .npy header is not a dict: ${JSON.stringify(text)}`);
+    throw new DataError(`${name}: .npy header is not a dict: ${quoteUntrusted(text)}`);
   }
   const descr = header.get("descr");
   const fortran = header.get("fortran_order");
@@ -152,8 +180,20 @@ export function readNpy(bytes: Uint8Array, name = "<npy>"): HostTensor {
     );
   }
   if (fortran !== false) throw new DataError(`${name}: .npy header needs 'fortran_order': False`);
-  if (!Array.isArray(shapeV) || !shapeV.every((d) => typeof d === "number" && d >= 0)) {
+  if (!Array.isArray(shapeV)) {
     throw new DataError(`${name}: .npy header 'shape' must be a tuple of non-negative ints`);
+  }
+  if (shapeV.length > MAX_NPY_RANK) {
+    throw new DataError(
+      `${name}: .npy header 'shape' has ${shapeV.length} dimensions (at most ${MAX_NPY_RANK})`,
+    );
+  }
+  if (!shapeV.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d >= 0)) {
+    throw new DataError(
+      `${name}: .npy header 'shape' ${
+        listUntrusted(shapeV)
+      } must be a tuple of non-negative ints below 2^53`,
+    );
   }
   const shape = shapeV as number[];
   const order = descr[0];
@@ -161,20 +201,21 @@ export function readNpy(bytes: Uint8Array, name = "<npy>"): HostTensor {
   const dtype = Object.hasOwn(DESCR_TO_DTYPE, code) ? DESCR_TO_DTYPE[code] : undefined;
   if (!dtype) {
     throw new DataError(
-      `${name}: unsupported .npy dtype ${JSON.stringify(descr)} (expected one of ` +
+      `${name}: unsupported .npy dtype ${quoteUntrusted(descr)} (expected one of ` +
         `${Object.keys(DESCR_TO_DTYPE).map((c) => `<${c}`).join(" ")})`,
     );
   }
-  const count = sizeOf(shape);
+  let count = 1n;
+  for (const d of shape) count *= BigInt(d);
   const dataStart = start + headerLen;
-  const need = count * ITEM_SIZE[dtype];
-  if (bytes.length - dataStart < need) {
+  const need = count * BigInt(ITEM_SIZE[dtype]);
+  if (BigInt(bytes.length - dataStart) < need) {
     throw new DataError(
-      `${name}: truncated .npy data (shape [${shape}] ${descr} needs ${need} bytes, ` +
-        `file has ${bytes.length - dataStart})`,
+      `${name}: truncated .npy data (shape ${listUntrusted(shape)} ${descr} ` +
+        `needs ${formatInt(need)} bytes, file has ${bytes.length - dataStart})`,
     );
   }
-  const data = decodeElements(bytes.subarray(dataStart), dtype, count, order !== ">");
+  const data = decodeElements(bytes.subarray(dataStart), dtype, Number(count), order !== ">");
   return { dtype, shape: [...shape], data };
 }
 

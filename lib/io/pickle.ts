@@ -1,7 +1,9 @@
 /**
  * A safe unpickler for the subset of Python's pickle format (protocols 2–5) that `torch.save`
  * writes. Nothing is ever executed: every global the pickle names is looked up in an explicit
- * allow-list of inert constructors ({@link DEFAULT_GLOBALS}); any other global is a DataError.
+ * allow-list of inert constructors that the caller passes in (`pth.ts` passes the torch list of
+ * `pickle_globals.ts`); any other global is a DataError. Untrusted input is handled in time and
+ * stack space linear in its length: no recursion, integers decoded in linear time and capped.
  *
  * Python values map to: `None` → `null`, `bool` → boolean, `int` → number (bigint beyond 2^53),
  * `float` → number, `str` → string, `bytes` → Uint8Array, `list`/`tuple` → array,
@@ -11,8 +13,11 @@
  */
 
 import { DataError } from "../util/errors.ts";
-import { DEFAULT_GLOBALS } from "./pickle_globals.ts";
-import { defineField, describe } from "./pickle_util.ts";
+import { quoteUntrusted } from "../util/quote.ts";
+import { decodeLong, defineField, describe } from "./pickle_util.ts";
+
+/** Longest `LONG4` integer accepted, in bytes (a 2^524288 integer; checkpoints hold ~10). */
+export const MAX_LONG_BYTES = 65536;
 
 /** Context handed to allow-listed constructors (for error messages). */
 export interface PickleContext {
@@ -38,8 +43,8 @@ export interface UnpickleOptions {
   name?: string;
   /** Resolves a persistent id (BINPERSID); without it persistent ids are an error. */
   persistentLoad?: (pid: unknown) => unknown;
-  /** Allow-list of globals by `module.name` (default {@link DEFAULT_GLOBALS}). */
-  globals?: ReadonlyMap<string, PickleGlobal>;
+  /** Allow-list of globals by `module.name`; any other global is refused. */
+  globals: ReadonlyMap<string, PickleGlobal>;
   /**
    * Structure-only pass: globals are checked but nothing is constructed (REDUCE and NEWOBJ push
    * `null`; BINPERSID still calls `persistentLoad` when given, else pushes `null`). Used to find
@@ -57,7 +62,7 @@ export interface UnpickleResult {
 }
 
 /** Unpickles the pickle that starts at offset 0 of `bytes`. */
-export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): unknown {
+export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): unknown {
   return unpickleAt(bytes, 0, opts).value;
 }
 
@@ -65,11 +70,11 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): unknown
 export function unpickleAt(
   bytes: Uint8Array,
   start: number,
-  opts: UnpickleOptions = {},
+  opts: UnpickleOptions,
 ): UnpickleResult {
   const name = opts.name ?? "<pickle>";
   const ctx: PickleContext = { name };
-  const globals = opts.globals ?? DEFAULT_GLOBALS;
+  const globals = opts.globals;
   const dry = opts.dry ?? false;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const latin1 = new TextDecoder("latin1");
@@ -152,23 +157,14 @@ export function unpickleAt(
     if (m === undefined) return fail("missing MARK");
     return stack.splice(m);
   };
-  const long = (raw: Uint8Array): number | bigint => {
-    if (raw.length === 0) return 0;
-    let v = 0n;
-    for (let k = raw.length - 1; k >= 0; k--) v = (v << 8n) | BigInt(raw[k]!);
-    if (raw[raw.length - 1]! & 0x80) v -= 1n << BigInt(8 * raw.length);
-    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
-      ? Number(v)
-      : v;
-  };
   const resolveGlobal = (module: string, qual: string): unknown => {
     const key = `${module === "__builtin__" ? "builtins" : module}.${qual}`;
     const g = globals.get(key);
     if (!g) {
       fail(
-        `refusing to load global "${module}.${qual}": it is not in the allow-list of inert ` +
-          `types (torch tensors/storages, collections.OrderedDict, argparse.Namespace, ...); ` +
-          `load only state dicts and plain checkpoints`,
+        `refusing to load global ${quoteUntrusted(`${module}.${qual}`)}: it is not in the ` +
+          `allow-list of inert types (torch tensors/storages, collections.OrderedDict, ` +
+          `argparse.Namespace, ...); load only state dicts and plain checkpoints`,
       );
     }
     return g;
@@ -189,7 +185,7 @@ export function unpickleAt(
     for (let k = 0; k < items.length; k += 2) d.set(items[k], items[k + 1]);
   };
   const appendItems = (l: unknown, items: unknown[]) => {
-    if (Array.isArray(l)) l.push(...items);
+    if (Array.isArray(l)) { for (const v of items) l.push(v); }
     else if (l instanceof Set) { for (const v of items) l.add(v); }
     else fail(`APPEND(S) on a ${describe(l)}`);
   };
@@ -306,12 +302,15 @@ export function unpickleAt(
         push(u16());
         break;
       case 0x8a: // LONG1
-        push(long(take(u8())));
+        push(decodeLong(take(u8())));
         break;
       case 0x8b: { // LONG4
         const n = i32();
         if (n < 0) fail("negative LONG4 length");
-        push(long(take(n)));
+        if (n > MAX_LONG_BYTES) {
+          fail(`LONG4 integer of ${n} bytes exceeds the ${MAX_LONG_BYTES}-byte limit`);
+        }
+        push(decodeLong(take(n)));
         break;
       }
       case 0x47: // BINFLOAT (big-endian)

@@ -8,14 +8,41 @@
  */
 
 import { DataError } from "../util/errors.ts";
+import { formatInt, listUntrusted, quoteUntrusted } from "../util/quote.ts";
 import { decodeElements, ITEM_SIZE } from "./dtype.ts";
 import type { HostData, HostDType, HostTensor } from "./host_tensor.ts";
-import { sizeOf } from "./host_tensor.ts";
 import type { PickleContext, PickleGlobal } from "./pickle.ts";
 import { defineField, describe } from "./pickle_util.ts";
-import { gatherStrided, isContiguous, maxIndex } from "./strided.ts";
+import { gatherStrided, isContiguous, numelExact, viewExtent } from "./strided.ts";
 
-/** A torch storage referenced by a persistent id, decoded on first use. */
+/**
+ * Per-file account of the elements a checkpoint's tensors may hold: every view is counted
+ * against the storages the file carries, so that a few bytes of pickle cannot describe gigabytes
+ * of tensors (many full views of one storage).
+ */
+export interface ViewBudget {
+  /** Elements of the file's storages (each counted once). */
+  storageElements: number;
+  /** Elements of the tensor views made so far. */
+  viewElements: number;
+}
+
+/** Views may hold this many times the elements of the storages (ties, transposes, slices)... */
+export const VIEW_BUDGET_FACTOR = 4;
+/** ... plus this many elements. */
+export const VIEW_BUDGET_SLACK = 1 << 20;
+/** Highest tensor rank accepted from a file. */
+export const MAX_TENSOR_RANK = 64;
+
+/** A fresh {@link ViewBudget} for one file. */
+export function newViewBudget(): ViewBudget {
+  return { storageElements: 0, viewElements: 0 };
+}
+
+/**
+ * A torch storage referenced by a persistent id. Nothing is read until a tensor's data is
+ * first asked for, and then only the prefix its views reach ({@link TorchStorage.reach}).
+ */
 export interface TorchStorage {
   /** Marks the object. */
   readonly kind: "torch.storage";
@@ -25,8 +52,12 @@ export interface TorchStorage {
   readonly numel: number;
   /** Archive key (for error messages). */
   readonly key: string;
-  /** All elements, decoded (cached). */
-  elements(): HostData;
+  /** The file's element budget, shared by its storages. */
+  readonly budget: ViewBudget;
+  /** Elements the views made so far reach (one past the highest index); grows per view. */
+  reach: number;
+  /** The first `max(reach, need)` elements, decoded (cached; decoded again only if more). */
+  elements(need: number): HostData;
   /** Set once a tensor has taken `elements()` itself (later views copy). */
   claimed: boolean;
 }
@@ -43,12 +74,16 @@ export interface TorchDTypeMarker extends PickleGlobal {
   readonly torchDtype: HostDType;
 }
 
-/** Creates a {@link TorchStorage} over raw little/big-endian bytes. */
+/**
+ * Creates a {@link TorchStorage} over bytes fetched on demand: `load(nbytes)` returns at least
+ * the first `nbytes` bytes (a bounded read of a zip entry, or a slice of the file).
+ */
 export function makeStorage(
   key: string,
   dtype: HostDType,
   numel: number,
-  bytes: Uint8Array,
+  load: (nbytes: number) => Uint8Array,
+  budget: ViewBudget,
   littleEndian = true,
 ): TorchStorage {
   let cache: HostData | undefined;
@@ -57,9 +92,14 @@ export function makeStorage(
     dtype,
     numel,
     key,
+    budget,
+    reach: 0,
     claimed: false,
-    elements() {
-      cache ??= decodeElements(bytes, dtype, numel, littleEndian);
+    elements(need: number) {
+      const count = Math.min(numel, Math.max(this.reach, need));
+      if (!cache || cache.length < count) {
+        cache = decodeElements(load(count * ITEM_SIZE[dtype]), dtype, count, littleEndian);
+      }
       return cache;
     },
   };
@@ -70,18 +110,40 @@ export function isTorchStorage(v: unknown): v is TorchStorage {
   return typeof v === "object" && v !== null && (v as TorchStorage).kind === "torch.storage";
 }
 
+const DEFERRED = new WeakSet<object>();
+
+/**
+ * True for a tensor made by the unpickler whose `data` is still unread: its `dtype` and `shape`
+ * can be checked without reading (inflating) its storage.
+ */
+export function isDeferredTensor(v: unknown): v is HostTensor {
+  return typeof v === "object" && v !== null && DEFERRED.has(v);
+}
+
 function fail(ctx: PickleContext, msg: string): never {
   throw new DataError(`${ctx.name}: ${msg}`);
 }
 
 function intList(v: unknown, what: string, ctx: PickleContext): number[] {
-  if (!Array.isArray(v) || !v.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+  if (!Array.isArray(v)) {
     fail(ctx, `${what} must be a tuple of non-negative ints, got ${describe(v)}`);
   }
-  return [...(v as number[])];
+  const list = v as unknown[];
+  if (list.length > MAX_TENSOR_RANK) {
+    fail(ctx, `${what} has ${list.length} dimensions (at most ${MAX_TENSOR_RANK} are supported)`);
+  }
+  if (!list.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+    fail(ctx, `${what} must be a tuple of non-negative ints, got ${listUntrusted(list)}`);
+  }
+  return [...(list as number[])];
 }
 
-/** `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)` → HostTensor. */
+/**
+ * `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)` → a HostTensor whose
+ * data is read on first use. The view is checked here, in exact arithmetic: its extent must lie
+ * inside the storage, and the file's views together (expanded ones included) must stay within
+ * the {@link ViewBudget}.
+ */
 function rebuildTensor(args: unknown[], ctx: PickleContext): HostTensor {
   const [storage, offset, sizeV, strideV] = args;
   if (!isTorchStorage(storage)) {
@@ -93,25 +155,67 @@ function rebuildTensor(args: unknown[], ctx: PickleContext): HostTensor {
   const size = intList(sizeV, "tensor size", ctx);
   const stride = intList(strideV, "tensor stride", ctx);
   if (stride.length !== size.length) {
-    fail(ctx, `tensor size [${size}] and stride [${stride}] differ in rank`);
-  }
-  const off = offset as number;
-  const n = sizeOf(size);
-  if (n > 0 && maxIndex(off, size, stride) >= storage.numel) {
     fail(
       ctx,
-      `tensor view (offset ${off}, size [${size}], stride [${stride}]) runs past storage ` +
-        `"${storage.key}" of ${storage.numel} elements`,
+      `tensor size ${listUntrusted(size)} and stride ${listUntrusted(stride)} differ in rank`,
     );
   }
-  const src = storage.elements();
-  let data: HostData;
-  if (!storage.claimed && off === 0 && n === storage.numel && isContiguous(size, stride)) {
-    storage.claimed = true;
-    data = src;
-  } else data = gatherStrided(src, off, size, stride);
-  return { dtype: storage.dtype, shape: size, data };
+  const off = offset as number;
+  const st = storage as TorchStorage;
+  const key = quoteUntrusted(st.key);
+  const view = () =>
+    `tensor view (offset ${off}, size ${listUntrusted(size)}, stride ${listUntrusted(stride)})`;
+  const numel = numelExact(size);
+  const extent = viewExtent(off, size, stride);
+  if (extent > BigInt(st.numel)) {
+    fail(ctx, `${view()} runs past storage ${key} of ${st.numel} elements`);
+  }
+  // Expanded (stride-0) and overlapping views may hold more elements than their storage, as
+  // in PyTorch; the file's views together stay within the budget its storages allow.
+  const budget = st.budget;
+  const total = BigInt(budget.viewElements) + numel;
+  const limit = VIEW_BUDGET_FACTOR * budget.storageElements + VIEW_BUDGET_SLACK;
+  if (total > BigInt(limit)) {
+    fail(
+      ctx,
+      `${view()} of storage ${key} has ${formatInt(numel)} elements; with it the file's tensors ` +
+        `would hold ${formatInt(total)}, more than ${VIEW_BUDGET_FACTOR}x the ` +
+        `${budget.storageElements} elements its storages carry (+${VIEW_BUDGET_SLACK}); ` +
+        `refusing to materialise them`,
+    );
+  }
+  const n = Number(numel);
+  budget.viewElements += n;
+  st.reach = Math.max(st.reach, Number(extent));
+  const t = { dtype: st.dtype, shape: size } as HostTensor;
+  const materialise = (): HostData => {
+    const src = st.elements(Number(extent));
+    let data: HostData;
+    if (
+      !st.claimed && off === 0 && n === st.numel && src.length === n && isContiguous(size, stride)
+    ) {
+      st.claimed = true;
+      data = src;
+    } else data = gatherStrided(src, off, size, stride);
+    defineField(t, "data", data);
+    DEFERRED.delete(t);
+    return data;
+  };
+  Object.defineProperty(t, "data", {
+    enumerable: true,
+    configurable: true,
+    get: materialise,
+    set: (v: HostData) => {
+      defineField(t, "data", v);
+      DEFERRED.delete(t);
+    },
+  });
+  DEFERRED.add(t);
+  return t;
 }
+
+/** BUILD on a tensor: torch never writes one; its state is ignored (never overwrites data). */
+function ignoreState(): void {}
 
 function firstArg(args: unknown[]): unknown {
   return args[0];
@@ -144,7 +248,7 @@ function numpyScalar(args: unknown[], ctx: PickleContext): unknown {
   };
   const dtype = Object.hasOwn(codes, d.descr!) ? codes[d.descr!]! : undefined;
   if (!dtype || (raw as Uint8Array).length !== ITEM_SIZE[dtype]) {
-    return fail(ctx, `unsupported numpy scalar dtype ${JSON.stringify(d.descr)}`);
+    return fail(ctx, `unsupported numpy scalar dtype ${quoteUntrusted(String(d.descr))}`);
   }
   const v = decodeElements(raw as Uint8Array, dtype, 1, d.byteorder !== ">")[0]!;
   if (typeof v === "bigint") {
@@ -207,15 +311,17 @@ function buildDefaults(): Map<string, PickleGlobal> {
       }
     },
   });
-  add("torch._utils._rebuild_tensor_v2", { call: rebuildTensor });
-  add("torch._utils._rebuild_tensor", { call: rebuildTensor });
-  add("torch._utils._rebuild_parameter", { call: firstArg });
-  add("torch._utils._rebuild_parameter_with_state", { call: firstArg });
+  add("torch._utils._rebuild_tensor_v2", { call: rebuildTensor, build: ignoreState });
+  add("torch._utils._rebuild_tensor", { call: rebuildTensor, build: ignoreState });
+  add("torch._utils._rebuild_parameter", { call: firstArg, build: ignoreState });
+  add("torch._utils._rebuild_parameter_with_state", { call: firstArg, build: ignoreState });
   add("torch._tensor._rebuild_from_type_v2", {
     call: (args, ctx) => callGlobal(args[0], args[2], ctx),
+    build: ignoreState,
   });
   add("torch._tensor._rebuild_from_type", {
     call: (args, ctx) => callGlobal(args[0], args[2], ctx),
+    build: ignoreState,
   });
   add("torch.Tensor", {});
   add("torch.nn.parameter.Parameter", {});
@@ -270,5 +376,5 @@ function buildDefaults(): Map<string, PickleGlobal> {
   return m;
 }
 
-/** The default allow-list of globals, keyed by `module.name`. */
-export const DEFAULT_GLOBALS: ReadonlyMap<string, PickleGlobal> = buildDefaults();
+/** The allow-list of globals for `torch.save` checkpoints, keyed by `module.name`. */
+export const TORCH_GLOBALS: ReadonlyMap<string, PickleGlobal> = buildDefaults();

@@ -9,7 +9,7 @@ export function defineField(obj: object, key: string, value: unknown): void {
   Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
-/** A short description of a value for error messages. */
+/** A short description of a value for error messages (its type, never its contents). */
 export function describe(v: unknown): string {
   if (v === null) return "None";
   if (Array.isArray(v)) return "tuple/list";
@@ -18,4 +18,28 @@ export function describe(v: unknown): string {
     return `global ${(v as { qualname: string }).qualname}`;
   }
   return typeof v;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/**
+ * Decodes a pickle `LONG1`/`LONG4` payload: a little-endian two's-complement integer. Linear in
+ * the length (one hex string parsed once); a `number` when it is a safe integer, else a `bigint`.
+ */
+export function decodeLong(raw: Uint8Array): number | bigint {
+  const n = raw.length;
+  if (n === 0) return 0;
+  const negative = (raw[n - 1]! & 0x80) !== 0;
+  if (n <= 6) {
+    let v = 0;
+    for (let k = n - 1; k >= 0; k--) v = v * 256 + raw[k]!;
+    return negative ? v - 2 ** (8 * n) : v;
+  }
+  const digits = new Array<string>(n);
+  for (let k = 0; k < n; k++) digits[k] = HEX[raw[n - 1 - k]!]!;
+  let v = BigInt(`0x${digits.join("")}`);
+  if (negative) v -= 1n << BigInt(8 * n);
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(v)
+    : v;
 }

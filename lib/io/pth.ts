@@ -7,18 +7,26 @@
  */
 
 import { DataError } from "../util/errors.ts";
+import { formatInt, quoteUntrusted } from "../util/quote.ts";
 import { ITEM_SIZE } from "./dtype.ts";
 import type { HostDType, HostTensor } from "./host_tensor.ts";
 import { unpickleAt } from "./pickle.ts";
 import type { TorchStorage, TorchStorageType } from "./pickle_globals.ts";
-import { makeStorage } from "./pickle_globals.ts";
+import { isDeferredTensor, makeStorage, newViewBudget, TORCH_GLOBALS } from "./pickle_globals.ts";
 import { describe } from "./pickle_util.ts";
 import { isZip, openZip } from "./zip.ts";
 
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 
-/** True for a {@link HostTensor} (as produced by the readers). */
+/** Largest `data.pkl` accepted: a pickle holds only structure (tensor data lives elsewhere). */
+export const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * True for a {@link HostTensor} (as produced by the readers). A tensor from {@link readPth}
+ * whose data is still unread is recognised without reading it.
+ */
 export function isHostTensor(v: unknown): v is HostTensor {
+  if (isDeferredTensor(v)) return true;
   return typeof v === "object" && v !== null && typeof (v as HostTensor).dtype === "string" &&
     Array.isArray((v as HostTensor).shape) && ArrayBuffer.isView((v as HostTensor).data);
 }
@@ -28,6 +36,13 @@ interface StorageId {
   key: string;
   numel: number;
   view?: { key: string; offset: number; numel: number };
+}
+
+/** A storage key from a file: a string (or a small int, as old files write). */
+function storageKey(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (Number.isSafeInteger(v)) return String(v);
+  return undefined;
 }
 
 function parseStorageId(pid: unknown, name: string): StorageId {
@@ -41,15 +56,23 @@ function parseStorageId(pid: unknown, name: string): StorageId {
   if (typeof type !== "object" || type === null || !("storageDtype" in type)) {
     throw new DataError(`${name}: storage of unsupported type ${describe(pid[1])}`);
   }
-  const key = String(pid[2]);
+  const key = storageKey(pid[2]);
+  if (key === undefined) return bad();
   const numel = pid[4];
-  if (!Number.isSafeInteger(numel) || (numel as number) < 0) return bad();
+  if (!Number.isSafeInteger(numel) || (numel as number) < 0) {
+    throw new DataError(
+      `${name}: storage ${quoteUntrusted(key)} has ${
+        typeof numel === "number" || typeof numel === "bigint" ? formatInt(numel) : describe(numel)
+      } elements (expected a non-negative int below 2^53)`,
+    );
+  }
   const id: StorageId = { dtype: type.storageDtype, key, numel: numel as number };
   const view = pid[5];
   if (Array.isArray(view)) {
     const [vk, off, n] = view;
-    if (!Number.isSafeInteger(off) || !Number.isSafeInteger(n)) return bad();
-    id.view = { key: String(vk), offset: off as number, numel: n as number };
+    const vkey = storageKey(vk);
+    if (vkey === undefined || !Number.isSafeInteger(off) || !Number.isSafeInteger(n)) return bad();
+    id.view = { key: vkey, offset: off as number, numel: n as number };
   }
   return id;
 }
@@ -64,10 +87,11 @@ function readZipPth(bytes: Uint8Array, name: string): unknown {
   }
   const prefix = pkl.slice(0, pkl.length - "data.pkl".length);
   const bo = zip.entries.get(`${prefix}byteorder`);
-  const order = bo ? new TextDecoder().decode(zip.read(bo)).trim() : "little";
+  const order = bo ? new TextDecoder().decode(zip.read(bo, { maxSize: 64 })).trim() : "little";
   if (order !== "little" && order !== "big") {
-    throw new DataError(`${name}: byteorder "${order}" (expected "little" or "big")`);
+    throw new DataError(`${name}: byteorder ${quoteUntrusted(order)} (expected "little" or "big")`);
   }
+  const budget = newViewBudget();
   const storages = new Map<string, TorchStorage>();
   const persistentLoad = (pid: unknown): TorchStorage => {
     const id = parseStorageId(pid, name);
@@ -75,29 +99,46 @@ function readZipPth(bytes: Uint8Array, name: string): unknown {
     if (cached) return cached;
     const entry = `${prefix}data/${id.key}`;
     const e = zip.entries.get(entry);
-    if (!e) throw new DataError(`${name}: storage "${entry}" is missing from the archive`);
-    const want = id.numel * ITEM_SIZE[id.dtype];
-    const raw = zip.read(e);
-    if (raw.length < want) {
+    if (!e) {
+      throw new DataError(`${name}: storage ${quoteUntrusted(entry)} is missing from the archive`);
+    }
+    // Sizes are checked now, from the archive's directory; nothing is inflated until a tensor's
+    // data is read, and then only as far as its views reach.
+    zip.check(e);
+    const want = BigInt(id.numel) * BigInt(ITEM_SIZE[id.dtype]);
+    if (BigInt(e.size) < want) {
       throw new DataError(
-        `${name}: storage "${entry}" has ${raw.length} bytes, ${id.numel} ${id.dtype} need ${want}`,
+        `${name}: storage ${quoteUntrusted(entry)} has ${e.size} bytes, ${id.numel} ${id.dtype} ` +
+          `need ${formatInt(want)}`,
       );
     }
-    const st = makeStorage(id.key, id.dtype, id.numel, raw, order === "little");
+    const st = makeStorage(
+      id.key,
+      id.dtype,
+      id.numel,
+      (nbytes) => zip.readPrefix(e, nbytes),
+      budget,
+      order === "little",
+    );
+    budget.storageElements += id.numel;
     storages.set(id.key, st);
     return st;
   };
-  return unpickleAt(zip.read(pkl, true), 0, { name, persistentLoad }).value;
+  const data = zip.read(pkl, { checkCrc: true, maxSize: MAX_PICKLE_BYTES });
+  return unpickleAt(data, 0, { name, persistentLoad, globals: TORCH_GLOBALS }).value;
 }
 
 function readLegacyPth(bytes: Uint8Array, name: string): unknown {
-  let r = unpickleAt(bytes, 0, { name });
+  const globals = TORCH_GLOBALS;
+  let r = unpickleAt(bytes, 0, { name, globals });
   if (r.value !== LEGACY_MAGIC) throw notCheckpoint(name);
-  r = unpickleAt(bytes, r.end, { name });
+  r = unpickleAt(bytes, r.end, { name, globals });
   if (r.value !== 1001) {
-    throw new DataError(`${name}: legacy torch.save protocol ${r.value} (expected 1001)`);
+    const v = r.value;
+    const shown = typeof v === "number" || typeof v === "bigint" ? formatInt(v) : describe(v);
+    throw new DataError(`${name}: legacy torch.save protocol ${shown} (expected 1001)`);
   }
-  r = unpickleAt(bytes, r.end, { name });
+  r = unpickleAt(bytes, r.end, { name, globals });
   const sys = r.value instanceof Map ? r.value : new Map();
   const little = sys.get("little_endian") !== false;
   const mainStart = r.end;
@@ -105,6 +146,7 @@ function readLegacyPth(bytes: Uint8Array, name: string): unknown {
   const ids = new Map<string, StorageId>();
   const scan = unpickleAt(bytes, mainStart, {
     name,
+    globals,
     dry: true,
     persistentLoad: (pid) => {
       const id = parseStorageId(pid, name);
@@ -112,45 +154,63 @@ function readLegacyPth(bytes: Uint8Array, name: string): unknown {
       return null;
     },
   });
-  const keysR = unpickleAt(bytes, scan.end, { name });
+  const keysR = unpickleAt(bytes, scan.end, { name, globals });
   if (!Array.isArray(keysR.value)) throw new DataError(`${name}: legacy storage key list missing`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const budget = newViewBudget();
   const roots = new Map<string, TorchStorage>();
   const raws = new Map<string, Uint8Array>();
   let pos = keysR.end;
   for (const k of keysR.value as unknown[]) {
-    const key = String(k);
-    const id = ids.get(key);
-    if (!id) throw new DataError(`${name}: legacy storage "${key}" is never referenced`);
-    if (pos + 8 > bytes.length) throw new DataError(`${name}: legacy storage "${key}" truncated`);
-    const numel = Number(dv.getBigInt64(pos, little));
-    const nbytes = numel * ITEM_SIZE[id.dtype];
-    pos += 8;
-    if (numel < 0 || pos + nbytes > bytes.length) {
-      throw new DataError(`${name}: legacy storage "${key}" truncated`);
+    const key = storageKey(k);
+    const id = key === undefined ? undefined : ids.get(key);
+    if (key === undefined || !id) {
+      throw new DataError(
+        `${name}: legacy storage ${
+          key === undefined ? describe(k) : quoteUntrusted(key)
+        } is never referenced`,
+      );
     }
-    const raw = bytes.subarray(pos, pos + nbytes);
+    const what = `${name}: legacy storage ${quoteUntrusted(key)}`;
+    if (pos + 8 > bytes.length) throw new DataError(`${what} truncated`);
+    const numel = dv.getBigInt64(pos, little);
+    const nbytes = numel * BigInt(ITEM_SIZE[id.dtype]);
+    pos += 8;
+    if (numel < 0n || nbytes > BigInt(bytes.length - pos)) {
+      throw new DataError(
+        `${what} truncated: ${formatInt(numel)} ${id.dtype} need ${formatInt(nbytes)} bytes, ` +
+          `${bytes.length - pos} remain`,
+      );
+    }
+    const n = Number(nbytes);
+    const raw = bytes.subarray(pos, pos + n);
     raws.set(key, raw);
-    roots.set(key, makeStorage(key, id.dtype, numel, raw, little));
-    pos += nbytes;
+    roots.set(key, makeStorage(key, id.dtype, Number(numel), () => raw, budget, little));
+    budget.storageElements += Number(numel);
+    pos += n;
   }
   const views = new Map<string, TorchStorage>();
   return unpickleAt(bytes, mainStart, {
     name,
+    globals,
     persistentLoad: (pid) => {
       const id = parseStorageId(pid, name);
       const root = roots.get(id.key);
-      if (!root) throw new DataError(`${name}: legacy storage "${id.key}" has no data`);
+      if (!root) {
+        throw new DataError(`${name}: legacy storage ${quoteUntrusted(id.key)} has no data`);
+      }
       if (!id.view) return root;
       const v = id.view;
       let st = views.get(v.key);
       if (!st) {
-        if (v.offset < 0 || v.offset + v.numel > root.numel) {
-          throw new DataError(`${name}: legacy storage view "${v.key}" runs past its storage`);
+        if (v.offset < 0 || v.numel < 0 || v.offset + v.numel > root.numel) {
+          throw new DataError(
+            `${name}: legacy storage view ${quoteUntrusted(v.key)} runs past its storage`,
+          );
         }
         const size = ITEM_SIZE[id.dtype];
         const raw = raws.get(id.key)!.subarray(v.offset * size, (v.offset + v.numel) * size);
-        st = makeStorage(v.key, id.dtype, v.numel, raw, little);
+        st = makeStorage(v.key, id.dtype, v.numel, () => raw, budget, little);
         views.set(v.key, st);
       }
       return st;
@@ -169,6 +229,11 @@ function notCheckpoint(name: string): DataError {
  * Reads a `torch.save` file without Python. Tensors become {@link HostTensor}s (views
  * materialised densely, in PyTorch's layout), dicts and OrderedDicts become `Map`s,
  * `argparse.Namespace` a plain record; see {@link unpickle} for the other types.
+ *
+ * Tensor data is read on first access of `data`: until then a tensor's `dtype` and `shape` can
+ * be checked against a model (as `checkStateDict` does) without inflating or copying anything,
+ * and a storage is only ever read as far as its views reach. Views are checked as the pickle is
+ * read: inside their storage, and all together within a per-file element budget.
  *
  * @param bytes the whole file
  * @param name file name used in error messages
@@ -199,6 +264,13 @@ export interface ExtractStateDictOptions {
   name?: string;
 }
 
+/** A dict key from a file, for a message: strings quoted, ints exact, others by type. */
+function keyText(k: unknown): string {
+  if (typeof k === "string") return quoteUntrusted(k);
+  if (typeof k === "number" || typeof k === "bigint") return formatInt(k);
+  return describe(k);
+}
+
 function entriesOf(obj: unknown): [unknown, unknown][] | undefined {
   if (obj instanceof Map) return [...obj];
   if (
@@ -227,7 +299,7 @@ export function extractStateDict(
   const entry = opts.entry ?? "auto";
   const top = entriesOf(obj);
   if (!top) throw new DataError(`${name}: checkpoint is a ${describe(obj)}, expected a dict`);
-  const keys = top.map(([k]) => String(k));
+  const keys = top.map(([k]) => keyText(k));
   const find = (k: string) => top.find(([key]) => key === k);
   const isBare = top.length > 0 && top.every(([, v]) => isHostTensor(v));
   let chosen: unknown;
@@ -245,8 +317,7 @@ export function extractStateDict(
       `${name}: no ${entry === "auto" ? "state dict" : `entry "${entry}"`} found; top-level ` +
         `keys: ${
           keys.length
-            ? keys.slice(0, 8).map((k) => JSON.stringify(k)).join(", ") +
-              (keys.length > 8 ? ` (+${keys.length - 8} more)` : "")
+            ? keys.slice(0, 8).join(", ") + (keys.length > 8 ? ` (+${keys.length - 8} more)` : "")
             : "(none)"
         }` +
         (isBare ? ` (a bare state dict: use entry "auto")` : ""),
@@ -259,16 +330,19 @@ export function extractStateDict(
   const out = new Map<string, HostTensor>();
   for (const [k, v] of items) {
     if (typeof k !== "string") {
-      throw new DataError(`${name}: state dict ${where} has a non-string key ${String(k)}`);
+      throw new DataError(`${name}: state dict ${where} has a non-string key ${keyText(k)}`);
     }
     if (!isHostTensor(v)) {
       throw new DataError(
-        `${name}: state dict ${where} key "${k}" holds a ${describe(v)}, expected a tensor`,
+        `${name}: state dict ${where} key ${quoteUntrusted(k)} holds a ${describe(v)}, ` +
+          `expected a tensor`,
       );
     }
     const key = k.startsWith("module.") ? k.slice("module.".length) : k;
     if (out.has(key)) {
-      throw new DataError(`${name}: key "${key}" appears both with and without "module."`);
+      throw new DataError(
+        `${name}: key ${quoteUntrusted(key)} appears both with and without "module."`,
+      );
     }
     out.set(key, v);
   }

@@ -8,9 +8,9 @@
  */
 
 import { DataError } from "../util/errors.ts";
+import { escapeUntrusted, formatInt, listUntrusted, quoteUntrusted } from "../util/quote.ts";
 import { checkHostTensor, decodeElements, encodeElements, ITEM_SIZE } from "./dtype.ts";
 import type { HostDType, HostTensor } from "./host_tensor.ts";
-import { sizeOf } from "./host_tensor.ts";
 
 const CODE_TO_DTYPE: Readonly<Record<string, HostDType>> = {
   F32: "float32",
@@ -31,6 +31,17 @@ const DTYPE_TO_CODE = Object.fromEntries(
 
 /** Largest header accepted (the reference implementation's limit). */
 const MAX_HEADER = 100_000_000;
+
+/** Highest tensor rank accepted. */
+const MAX_RANK = 64;
+
+/** A JSON value from a header, for a message: its type, or a short quoted rendering. */
+function describeJson(v: unknown): string {
+  if (v === null || typeof v === "object") {
+    return v === null ? "null" : Array.isArray(v) ? "an array" : "an object";
+  }
+  return quoteUntrusted(String(v));
+}
 
 /** Contents of a `.safetensors` file. */
 export interface Safetensors {
@@ -53,8 +64,11 @@ export function readSafetensors(bytes: Uint8Array, name = "<safetensors>"): Safe
   };
   if (bytes.length < 8) fail(`not a .safetensors file (${bytes.length} bytes, header needs 8)`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = Number(dv.getBigUint64(0, true));
-  if (n > MAX_HEADER) fail(`header length ${n} exceeds the ${MAX_HEADER}-byte limit`);
+  const len = dv.getBigUint64(0, true);
+  if (len > BigInt(MAX_HEADER)) {
+    fail(`header length ${formatInt(len)} exceeds the ${MAX_HEADER}-byte limit`);
+  }
+  const n = Number(len);
   if (8 + n > bytes.length) {
     fail(`header length ${n} runs past the end of the file (${bytes.length} bytes)`);
   }
@@ -62,7 +76,7 @@ export function readSafetensors(bytes: Uint8Array, name = "<safetensors>"): Safe
   try {
     header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n)));
   } catch (e) {
-    fail(`header is not valid UTF-8 JSON (${(e as Error).message})`);
+    fail(`header is not valid UTF-8 JSON (${escapeUntrusted((e as Error).message)})`);
   }
   if (typeof header !== "object" || header === null || Array.isArray(header)) {
     fail("header must be a JSON object");
@@ -77,17 +91,20 @@ export function readSafetensors(bytes: Uint8Array, name = "<safetensors>"): Safe
         fail("__metadata__ must be an object of strings");
       }
       for (const [mk, mv] of Object.entries(v as Record<string, unknown>)) {
-        if (typeof mv !== "string") fail(`__metadata__.${mk} must be a string`);
+        if (typeof mv !== "string") fail(`__metadata__.${escapeUntrusted(mk)} must be a string`);
         metadata[mk] = mv as string;
       }
       continue;
     }
+    const q = quoteUntrusted(key);
     const info = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof info !== "object" || info === null) fail(`tensor "${key}": entry must be an object`);
+    if (typeof info !== "object" || info === null) fail(`tensor ${q}: entry must be an object`);
     const code = info.dtype;
     if (typeof code !== "string" || !Object.hasOwn(CODE_TO_DTYPE, code)) {
       fail(
-        `tensor "${key}": unsupported dtype ${JSON.stringify(code)} (expected one of ` +
+        `tensor ${q}: unsupported dtype ${
+          typeof code === "string" ? quoteUntrusted(code) : describeJson(code)
+        } (expected one of ` +
           `${Object.keys(CODE_TO_DTYPE).join(", ")})`,
       );
     }
@@ -96,26 +113,32 @@ export function readSafetensors(bytes: Uint8Array, name = "<safetensors>"): Safe
     if (
       !Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)
     ) {
-      fail(`tensor "${key}": shape must be an array of non-negative integers`);
+      fail(`tensor ${q}: shape must be an array of non-negative integers`);
     }
     const off = info.data_offsets;
     if (
       !Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d)) ||
       off[0] < 0 || off[1] < off[0]
     ) {
-      fail(`tensor "${key}": data_offsets must be [begin, end] with 0 <= begin <= end`);
+      fail(`tensor ${q}: data_offsets must be [begin, end] with 0 <= begin <= end`);
     }
     const [begin, end] = off as [number, number];
-    const want = sizeOf(shape as number[]) * ITEM_SIZE[dtype];
-    if (end - begin !== want) {
+    if ((shape as unknown[]).length > MAX_RANK) {
       fail(
-        `tensor "${key}": data_offsets [${begin}, ${end}] span ${end - begin} bytes but ` +
-          `${code} shape [${shape}] needs ${want}`,
+        `tensor ${q}: shape has ${(shape as unknown[]).length} dimensions (at most ${MAX_RANK})`,
+      );
+    }
+    let want = BigInt(ITEM_SIZE[dtype]);
+    for (const d of shape as number[]) want *= BigInt(d);
+    if (BigInt(end - begin) !== want) {
+      fail(
+        `tensor ${q}: data_offsets [${begin}, ${end}] span ${end - begin} bytes but ` +
+          `${code} shape ${listUntrusted(shape as number[])} needs ${formatInt(want)}`,
       );
     }
     if (end > buf.length) {
       fail(
-        `tensor "${key}": data_offsets end ${end} is past the data buffer (${buf.length} bytes)`,
+        `tensor ${q}: data_offsets end ${end} is past the data buffer (${buf.length} bytes)`,
       );
     }
     entries.push({ key, dtype, shape: shape as number[], begin, end });
@@ -126,7 +149,9 @@ export function readSafetensors(bytes: Uint8Array, name = "<safetensors>"): Safe
     if (e.begin !== pos) {
       fail(
         e.begin < pos
-          ? `tensor "${e.key}": data_offsets overlap another tensor at byte ${e.begin}`
+          ? `tensor ${
+            quoteUntrusted(e.key)
+          }: data_offsets overlap another tensor at byte ${e.begin}`
           : `data buffer has a gap at bytes [${pos}, ${e.begin}) not covered by any tensor`,
       );
     }
@@ -135,7 +160,8 @@ export function readSafetensors(bytes: Uint8Array, name = "<safetensors>"): Safe
   if (pos !== buf.length) fail(`data buffer has ${buf.length - pos} trailing unused bytes`);
   const tensors = new Map<string, HostTensor>();
   for (const e of entries) {
-    const data = decodeElements(buf.subarray(e.begin, e.end), e.dtype, sizeOf(e.shape));
+    const count = (e.end - e.begin) / ITEM_SIZE[e.dtype];
+    const data = decodeElements(buf.subarray(e.begin, e.end), e.dtype, count);
     tensors.set(e.key, { dtype: e.dtype, shape: [...e.shape], data });
   }
   return { tensors, metadata };

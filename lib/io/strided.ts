@@ -28,6 +28,30 @@ export function maxIndex(offset: number, size: readonly number[], stride: readon
   return m;
 }
 
+/**
+ * Exact extent of a view: one past the highest storage index it touches (`0n` for an empty
+ * view), in BigInt so that sizes and strides from a file cannot overflow the arithmetic.
+ */
+export function viewExtent(
+  offset: number,
+  size: readonly number[],
+  stride: readonly number[],
+): bigint {
+  let m = BigInt(offset);
+  for (let d = 0; d < size.length; d++) {
+    if (size[d] === 0) return 0n;
+    m += BigInt(size[d]! - 1) * BigInt(stride[d]!);
+  }
+  return m + 1n;
+}
+
+/** Exact number of elements of a shape (BigInt: a product of file sizes may pass 2^53). */
+export function numelExact(size: readonly number[]): bigint {
+  let n = 1n;
+  for (const d of size) n *= BigInt(d);
+  return n;
+}
+
 /** Gathers the elements of a strided view of `src` into a fresh dense array (row-major). */
 export function gatherStrided(
   src: HostData,

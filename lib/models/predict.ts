@@ -9,10 +9,12 @@ import { DataError } from "../util/errors.ts";
 import { stageMaps } from "./count.ts";
 import { forward } from "./forward.ts";
 import type { Model } from "./model.ts";
+import { countNonFinite } from "./state_dict.ts";
 import type { ModelConfig } from "../config/model_config.ts";
 
 /**
  * Checks that `x` is a float32 NCHW batch the model accepts; throws a DataError naming `source`.
+ * NaN or Inf values are allowed but reported on stderr.
  */
 export function checkNchwInput(
   config: Pick<ModelConfig, "inChannels">,
@@ -32,6 +34,12 @@ export function checkNchwInput(
   }
   if (stageMaps(h, w).some(([a, b]) => a < 1 || b < 1)) {
     throw new DataError(`Input ${source} has shape [${x.shape}]: H and W must be >= 32 (${want})`);
+  }
+  const bad = countNonFinite(x.data as Float32Array);
+  if (bad > 0) {
+    console.warn(
+      `slak: warning: input ${source} holds ${bad} NaN/Inf value(s); their logits are not meaningful`,
+    );
   }
 }
 

@@ -1,7 +1,9 @@
 /**
  * Moving weights between a model and an official-format state_dict (PyTorch names and layouts):
  * strict key and shape checks, layout conversion (OIHW / [C,1,kh,kw] / [out,in] ↔ tfjs), and export
- * back to PyTorch layout (num_batches_tracked as int64).
+ * back to PyTorch layout (num_batches_tracked as int64). Keys and shapes are checked before any
+ * tensor data is read, so a checkpoint that does not fit is refused before its storages are
+ * inflated. As PyTorch's BatchNorm loader does, a missing `num_batches_tracked` counts as 0.
  *
  * @module
  */
@@ -9,6 +11,7 @@ import type { HostTensor } from "../io/host_tensor.ts";
 import { toFloat32 } from "../io/host_tensor.ts";
 import { tf } from "../tf.ts";
 import { DataError } from "../util/errors.ts";
+import { listUntrusted, quoteUntrusted } from "../util/quote.ts";
 import { getVar, type Model } from "./model.ts";
 import { modelParamSpecs, type ParamKind } from "./param_spec.ts";
 import type { ModelConfig } from "../config/model_config.ts";
@@ -61,7 +64,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 function listSome(keys: string[], n = 5): string {
-  const head = keys.slice(0, n).map((k) => `"${k}"`).join(", ");
+  const head = keys.slice(0, n).map((k) => quoteUntrusted(k)).join(", ");
   return keys.length > n ? `${head} (+${keys.length - n} more)` : head;
 }
 
@@ -77,19 +80,44 @@ export function loadStateDict(
   source: string,
 ): void {
   checkStateDict(model.config, state, source);
+  const nonFinite: string[] = [];
   tf.tidy(() => {
     for (const spec of model.specs) {
-      const t = state.get(spec.name)!;
+      const t = state.get(spec.name);
+      if (t === undefined) {
+        // only a num_batches_tracked passes checkStateDict missing: PyTorch loads it as 0
+        getVar(model, spec.name).assign(tf.zeros(spec.shape, "float32"));
+        continue;
+      }
+      const values = toFloat32(t);
+      const bad = countNonFinite(values);
+      if (bad > 0) nonFinite.push(`${quoteUntrusted(spec.name)} (${bad} of ${values.length})`);
       const perm = torchToTf(spec.kind);
-      const data = perm ? permute(toFloat32(t), t.shape, perm) : toFloat32(t);
+      const data = perm ? permute(values, t.shape, perm) : values;
       getVar(model, spec.name).assign(tf.tensor(data, spec.shape, "float32"));
     }
   });
+  if (nonFinite.length) {
+    console.warn(
+      `warning: weights ${source}: NaN or infinite values in ${nonFinite.length} ` +
+        `tensor${nonFinite.length > 1 ? "s" : ""}: ${nonFinite.slice(0, 5).join(", ")}` +
+        (nonFinite.length > 5 ? ` (+${nonFinite.length - 5} more)` : ""),
+    );
+  }
+}
+
+/** Number of NaN or infinite values in `data`. */
+export function countNonFinite(data: Float32Array): number {
+  let n = 0;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) n++;
+  return n;
 }
 
 /**
  * Checks that a state_dict fits a model config exactly (keys and PyTorch shapes) without building
- * the model; throws a DataError naming the file, the keys and the expected shapes.
+ * the model or reading any tensor's data; throws a DataError naming the file, the keys and the
+ * expected shapes. A missing `num_batches_tracked` buffer is accepted (many exporters drop it;
+ * PyTorch loads it as 0).
  */
 export function checkStateDict(
   config: ModelConfig,
@@ -98,7 +126,9 @@ export function checkStateDict(
 ): void {
   const specs = modelParamSpecs(config);
   const expected = new Set(specs.map((s) => s.name));
-  const missing = specs.filter((s) => !state.has(s.name)).map((s) => s.name);
+  const missing = specs.filter((s) => !state.has(s.name) && s.kind !== "bn_count").map((s) =>
+    s.name
+  );
   const unexpected = [...state.keys()].filter((k) => !expected.has(k));
   const hint = `(model: arch ${config.arch}, kernelSizes [${config.kernelSizes}], ` +
     `smallKernel ${config.smallKernel}, lkMode ${config.lkMode}, ` +
@@ -110,10 +140,12 @@ export function checkStateDict(
     throw new DataError(`Weights ${source} do not fit the model: ${parts.join("; ")} ${hint}`);
   }
   for (const spec of specs) {
-    const t = state.get(spec.name)!;
-    if (!sameShape(t.shape, spec.torchShape)) {
+    const t = state.get(spec.name);
+    if (t !== undefined && !sameShape(t.shape, spec.torchShape)) {
       throw new DataError(
-        `Weights ${source}: key "${spec.name}" has shape [${t.shape}], expected [${spec.torchShape}] ${hint}`,
+        `Weights ${source}: key ${quoteUntrusted(spec.name)} has shape ${
+          listUntrusted(t.shape)
+        }, expected [${spec.torchShape}] ${hint}`,
       );
     }
   }

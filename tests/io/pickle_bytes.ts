@@ -9,12 +9,15 @@ type Part = number | number[] | Uint8Array;
 
 /** Concatenates opcodes and operands into pickle bytes. */
 export function pk(...parts: Part[]): Uint8Array {
-  const out: number[] = [];
+  let n = 0;
+  for (const p of parts) n += typeof p === "number" ? 1 : p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
   for (const p of parts) {
-    if (typeof p === "number") out.push(p);
-    else out.push(...p);
+    if (typeof p === "number") out[at++] = p;
+    else (out.set(p, at), (at += p.length));
   }
-  return new Uint8Array(out);
+  return out;
 }
 
 const enc = new TextEncoder();

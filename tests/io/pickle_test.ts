@@ -1,7 +1,17 @@
 import assert from "node:assert/strict";
-import { DEFAULT_GLOBALS, unpickle, unpickleAt } from "../../lib/io/mod.ts";
+import {
+  TORCH_GLOBALS,
+  unpickle as unpickleWith,
+  unpickleAt as unpickleAtWith,
+} from "../../lib/io/mod.ts";
+import type { UnpickleOptions } from "../../lib/io/mod.ts";
 import { DataError } from "../../lib/util/errors.ts";
 import { op, pk } from "./pickle_bytes.ts";
+
+type Opts = Omit<UnpickleOptions, "globals">;
+const unpickle = (b: Uint8Array, o: Opts = {}) => unpickleWith(b, { globals: TORCH_GLOBALS, ...o });
+const unpickleAt = (b: Uint8Array, at: number, o: Opts = {}) =>
+  unpickleAtWith(b, at, { globals: TORCH_GLOBALS, ...o });
 
 const throwsData = (fn: () => unknown, re: RegExp) =>
   assert.throws(fn, (e: unknown) => {
@@ -160,7 +170,7 @@ Deno.test("unpickle() refuses any global outside the allow-list, naming file and
     op.stop,
   );
   throwsData(() => unpickle(callType), /global "torch\.FloatStorage" may not be called/);
-  assert.ok(!DEFAULT_GLOBALS.has("os.system") && !DEFAULT_GLOBALS.has("builtins.eval"));
+  assert.ok(!TORCH_GLOBALS.has("os.system") && !TORCH_GLOBALS.has("builtins.eval"));
 });
 
 Deno.test("unpickle() rejects malformed pickles", () => {

@@ -12,6 +12,7 @@ import { tf } from "../lib/tf.ts";
 import {
   depthwiseFlops,
   depthwiseGeometry,
+  type DepthwiseProgramFamily,
   largeKernelDepthwiseBackpropFilter,
   largeKernelDepthwiseBackpropInput,
   largeKernelDepthwiseConv2d,
@@ -49,6 +50,8 @@ export interface KernelBenchOptions {
   batch: number;
   rounds: number;
   shapes: BenchShape[];
+  /** WebGPU program family of our kernels (default "auto"). */
+  family?: DepthwiseProgramFamily;
   /** Progress lines (e.g. to stderr). */
   onProgress?: (line: string) => void;
 }
@@ -59,6 +62,7 @@ function implementations(
   x: tf.Tensor4D,
   filter: tf.Tensor4D,
   dy: tf.Tensor4D,
+  family: DepthwiseProgramFamily,
 ): Record<"tfjs" | "ours", Record<Pass, () => tf.Tensor>> {
   return {
     tfjs: {
@@ -75,9 +79,9 @@ function implementations(
         }) as tf.Tensor,
     },
     ours: {
-      fwd: () => largeKernelDepthwiseConv2d(x, filter),
-      dx: () => largeKernelDepthwiseBackpropInput(dy, filter),
-      dw: () => largeKernelDepthwiseBackpropFilter(x, dy, filter.shape),
+      fwd: () => largeKernelDepthwiseConv2d(x, filter, { family }),
+      dx: () => largeKernelDepthwiseBackpropInput(dy, filter, { family }),
+      dw: () => largeKernelDepthwiseBackpropFilter(x, dy, filter.shape, { family }),
     },
   };
 }
@@ -111,13 +115,14 @@ function relError(got: ArrayLike<number>, want: ArrayLike<number>): number {
 /** Runs the benchmark on the current tfjs backend (our kernels must be registered). */
 export async function runKernelBench(opts: KernelBenchOptions): Promise<ShapeResult[]> {
   const { batch, rounds, shapes, onProgress } = opts;
+  const family = opts.family ?? "auto";
   const results: ShapeResult[] = [];
   for (const s of shapes) {
     const xShape: [number, number, number, number] = [batch, s.h, s.w, s.c];
     const x = tf.randomUniform(xShape, -1, 1, "float32", 1) as tf.Tensor4D;
     const filter = tf.randomUniform([s.kh, s.kw, s.c, 1], -1, 1, "float32", 2) as tf.Tensor4D;
     const dy = tf.randomUniform(xShape, -1, 1, "float32", 3) as tf.Tensor4D;
-    const impl = implementations(x, filter, dy);
+    const impl = implementations(x, filter, dy, family);
     const flops = depthwiseFlops(depthwiseGeometry(xShape, filter.shape));
     const relErrors = {} as Record<Pass, number>;
     for (const pass of PASSES) {

@@ -6,7 +6,7 @@
  */
 import { Command, Option } from "commander";
 import { tf } from "../lib/tf.ts";
-import { initBackend, setDepthwiseProgramFamily } from "../lib/ops/mod.ts";
+import { initBackendSelection } from "../lib/ops/mod.ts";
 import { UserError } from "../lib/util/errors.ts";
 import { runKernelBench } from "../bench/kernel_bench.ts";
 import { selectShapes } from "../bench/kernel_shapes.ts";
@@ -56,8 +56,8 @@ export function benchKernelsCommand() {
     .option("--shapes <list>", "comma-separated substrings of shape ids (e.g. k51x5,k31x31)")
     .option("--torch <file>", "JSON from bench/torch_kernels.py, adds a PyTorch column")
     .action(async (opts) => {
-      const backend = await initBackend(opts.backend);
-      setDepthwiseProgramFamily(opts.program);
+      const { backend, autoChoice } = await initBackendSelection(opts.backend);
+      if (autoChoice) console.error(autoChoice);
       const shapes = selectShapes(opts.shapes);
       let torch: TorchFile | undefined;
       if (opts.torch) {
@@ -78,6 +78,7 @@ export function benchKernelsCommand() {
         batch: opts.batch,
         rounds: opts.rounds,
         shapes,
+        family: opts.program,
         onProgress: (line) => console.error(line),
       });
       const summary = summarizeTargets(results, torch);

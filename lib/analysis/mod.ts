@@ -1,6 +1,6 @@
 /**
- * Analysis and inference tools: the effective receptive field (measurement, area-ratio metric,
- * heatmaps) and the sparse-tap inference path of the large-kernel conv.
+ * Analysis tools: the effective receptive field (measurement, area-ratio metric, heatmaps). (The
+ * sparse-tap inference op lives with the other ops, in lib/ops/sparse_taps.)
  *
  * @module
  */
@@ -17,4 +17,3 @@ export {
   logScaled,
 } from "./erf.ts";
 export { colormap, type ComparePanel, comparePng, erfPng } from "./heatmap_png.ts";
-export * from "./sparse_taps/mod.ts";

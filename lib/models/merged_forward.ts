@@ -6,16 +6,18 @@
  *
  * @module
  */
+import type { HostTensor } from "../io/host_tensor.ts";
 import {
   buildTapList,
+  fusedDecomposedDepthwise,
+  isCpuBackend,
+  largeKernelDepthwiseConv2d,
   releaseTapList,
   sparseTapDepthwise,
   sparseWorkRatio,
   type TapKernel,
   type TapList,
-} from "../analysis/sparse_taps/mod.ts";
-import type { HostTensor } from "../io/host_tensor.ts";
-import { fusedDecomposedDepthwise, largeKernelDepthwiseConv2d } from "../ops/mod.ts";
+} from "../ops/mod.ts";
 import { tf } from "../tf.ts";
 import { runNetwork } from "./network.ts";
 import { predictBatches } from "./predict.ts";
@@ -41,7 +43,7 @@ export const CPU_SPARSE_THRESHOLD = 1.5;
 
 /** The "auto" threshold for the current backend. */
 export function defaultSparseThreshold(): number {
-  return tf.getBackend() === "cpu" ? CPU_SPARSE_THRESHOLD : DEFAULT_SPARSE_THRESHOLD;
+  return isCpuBackend() ? CPU_SPARSE_THRESHOLD : DEFAULT_SPARSE_THRESHOLD;
 }
 
 /** Options of {@link forwardMerged}. */

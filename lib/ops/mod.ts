@@ -1,6 +1,7 @@
 /**
  * Custom ops: the large-kernel depthwise conv (our CPU and WebGPU kernels, with gradient), the
- * fused decomposed inference op, kernel registration and backend selection.
+ * fused decomposed and sparse-tap inference ops, the fused cpu training ops, kernel registration
+ * and backend selection.
  *
  * @module
  */
@@ -8,18 +9,47 @@ export {
   depthwiseFlops,
   type DepthwiseGeometry,
   depthwiseGeometry,
+  type DepthwiseOptions,
   type DepthwiseProgramFamily,
   largeKernelDepthwiseBackpropFilter,
   largeKernelDepthwiseBackpropInput,
   largeKernelDepthwiseConv2d,
-  setDepthwiseProgramFamily,
   SLAK_DEPTHWISE,
   SLAK_DEPTHWISE_BACKPROP_FILTER,
   SLAK_DEPTHWISE_BACKPROP_INPUT,
 } from "./large_depthwise/mod.ts";
 export { fusedDecomposedDepthwise, SLAK_FUSED_DECOMPOSED } from "./fused_decomposed/mod.ts";
+export {
+  buildTapList,
+  releaseTapList,
+  SLAK_SPARSE_TAPS,
+  sparseTapDepthwise,
+  sparseTapDepthwiseCpu,
+  sparseWorkRatio,
+  tapDensity,
+  type TapKernel,
+  type TapList,
+  type TapListOptions,
+} from "./sparse_taps/mod.ts";
+export { isCpuBackend } from "./_cpu/backend.ts";
 export { type OpsBackend, registerOps } from "./register_ops.ts";
-export { type BackendName, hasWebGpuAdapter, initBackend } from "./backend.ts";
+export {
+  type BackendName,
+  type BackendSelection,
+  hasWebGpuAdapter,
+  initBackend,
+  initBackendSelection,
+  webGpuAdapterFacts,
+} from "./backend.ts";
+export {
+  type AdapterFacts,
+  adapterName,
+  type AutoChoice,
+  type AutoReason,
+  chooseAutoBackend,
+  describeAutoChoice,
+  softwareAdapterEvidence,
+} from "./backend_choice.ts";
 export { matMul2d, MATMUL_CPU_KERNELS, SLAK_MATMUL } from "./matmul/mod.ts";
 export { LAYER_NORM_CPU_KERNELS, layerNormLastAxis, SLAK_LAYER_NORM } from "./layer_norm/mod.ts";
 export { GELU_CPU_KERNELS, geluExact, SLAK_GELU } from "./gelu/mod.ts";

@@ -17,6 +17,8 @@ import { ADAMW_CPU_KERNELS } from "./adamw/mod.ts";
 import { CHANNEL_AFFINE_CPU_KERNELS, CHANNEL_AFFINE_GRAD } from "./channel_affine/mod.ts";
 import { BATCH_NORM_CPU_KERNELS, BATCH_NORM_GRAD } from "./batch_norm/mod.ts";
 import { FUSED_DECOMPOSED_WEBGPU_KERNELS } from "./fused_decomposed/webgpu_kernel.ts";
+import { SPARSE_TAPS_CPU_KERNELS } from "./sparse_taps/cpu_kernel.ts";
+import { SPARSE_TAPS_WEBGPU_KERNELS } from "./sparse_taps/webgpu_kernel.ts";
 
 /** Backends our kernels exist for. */
 export type OpsBackend = "cpu" | "webgpu";
@@ -31,8 +33,13 @@ const KERNELS: Record<OpsBackend, tf.KernelConfig[]> = {
     ...ADAMW_CPU_KERNELS,
     ...CHANNEL_AFFINE_CPU_KERNELS,
     ...BATCH_NORM_CPU_KERNELS,
+    ...SPARSE_TAPS_CPU_KERNELS,
   ],
-  webgpu: [...LARGE_DEPTHWISE_WEBGPU_KERNELS, ...FUSED_DECOMPOSED_WEBGPU_KERNELS],
+  webgpu: [
+    ...LARGE_DEPTHWISE_WEBGPU_KERNELS,
+    ...FUSED_DECOMPOSED_WEBGPU_KERNELS,
+    ...SPARSE_TAPS_WEBGPU_KERNELS,
+  ],
 };
 
 const GRADS: tf.GradConfig[] = [

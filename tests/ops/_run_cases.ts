@@ -6,6 +6,7 @@
  */
 import { tf } from "../../lib/tf.ts";
 import {
+  type DepthwiseOptions,
   largeKernelDepthwiseBackpropFilter,
   largeKernelDepthwiseBackpropInput,
   largeKernelDepthwiseConv2d,
@@ -13,16 +14,20 @@ import {
 import { assertClose, CASES, caseTensors, tfjsReference } from "./_shapes.ts";
 
 /** Runs all parity cases with our kernels on `backend` (already registered). */
-export async function checkAllCases(backend: "cpu" | "webgpu"): Promise<void> {
+export async function checkAllCases(
+  backend: "cpu" | "webgpu",
+  opts: DepthwiseOptions = {},
+): Promise<void> {
   for (const [i, shape] of CASES.entries()) {
     await tf.setBackend("cpu");
     const { x, filter, dy } = caseTensors(shape, 100 + 7 * i);
     const ref = tfjsReference(x, filter, dy);
     await tf.setBackend(backend);
-    const label = `${backend} x[${shape.slice(0, 4)}] k${shape[4]}x${shape[5]}`;
-    const y = largeKernelDepthwiseConv2d(x, filter);
-    const dx = largeKernelDepthwiseBackpropInput(dy, filter);
-    const dw = largeKernelDepthwiseBackpropFilter(x, dy, filter.shape);
+    const label = `${backend} ${opts.family ?? "auto"} x[${shape.slice(0, 4)}] ` +
+      `k${shape[4]}x${shape[5]}`;
+    const y = largeKernelDepthwiseConv2d(x, filter, opts);
+    const dx = largeKernelDepthwiseBackpropInput(dy, filter, opts);
+    const dw = largeKernelDepthwiseBackpropFilter(x, dy, filter.shape, opts);
     assertClose(await y.data(), ref.y, `${label} forward`);
     assertClose(await dx.data(), ref.dx, `${label} dx`);
     assertClose(await dw.data(), ref.dw, `${label} dW`);
@@ -31,7 +36,10 @@ export async function checkAllCases(backend: "cpu" | "webgpu"): Promise<void> {
 }
 
 /** tf.grads through our op equals tf.grads through tf.depthwiseConv2d (cpu reference). */
-export async function checkGrads(backend: "cpu" | "webgpu"): Promise<void> {
+export async function checkGrads(
+  backend: "cpu" | "webgpu",
+  opts: DepthwiseOptions = {},
+): Promise<void> {
   await tf.setBackend("cpu");
   const { x, filter, dy } = caseTensors([2, 9, 7, 6, 11, 5], 900);
   const loss = (conv: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D) =>
@@ -41,8 +49,9 @@ export async function checkGrads(backend: "cpu" | "webgpu"): Promise<void> {
   const [rx, rw] = loss((a, b) => tf.depthwiseConv2d(a, b, 1, "same"))([x, filter]);
   const want = [await rx.data(), await rw.data()];
   await tf.setBackend(backend);
-  const [gx, gw] = loss(largeKernelDepthwiseConv2d)([x, filter]);
-  assertClose(await gx.data(), want[0], `${backend} tf.grads dx`);
-  assertClose(await gw.data(), want[1], `${backend} tf.grads dW`);
+  const [gx, gw] = loss((a, b) => largeKernelDepthwiseConv2d(a, b, opts))([x, filter]);
+  const label = `${backend} ${opts.family ?? "auto"}`;
+  assertClose(await gx.data(), want[0], `${label} tf.grads dx`);
+  assertClose(await gw.data(), want[1], `${label} tf.grads dW`);
   tf.dispose([x, filter, dy, rx, rw, gx, gw]);
 }

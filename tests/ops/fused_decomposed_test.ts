@@ -1,10 +1,8 @@
+import assert from "node:assert/strict";
 import { tf } from "../../lib/tf.ts";
-import {
-  fusedDecomposedDepthwise,
-  initBackend,
-  setDepthwiseProgramFamily,
-} from "../../lib/ops/mod.ts";
+import { type DepthwiseOptions, fusedDecomposedDepthwise, initBackend } from "../../lib/ops/mod.ts";
 import { requireWebGpu } from "../_webgpu.ts";
+import { programsRun } from "./_programs.ts";
 import { assertClose } from "./_shapes.ts";
 
 /** [n, h, w, c, M, N]: kTall M x N, kWide N x M. */
@@ -15,7 +13,7 @@ const FUSED_CASES: [number, number, number, number, number, number][] = [
   [1, 5, 70, 4, 7, 3],
 ];
 
-async function checkFused(backend: "cpu" | "webgpu") {
+async function checkFused(backend: "cpu" | "webgpu", opts: DepthwiseOptions = {}) {
   for (const [i, [n, h, w, c, m, k]] of FUSED_CASES.entries()) {
     await tf.setBackend("cpu");
     const seed = 300 + 5 * i;
@@ -30,8 +28,9 @@ async function checkFused(backend: "cpu" | "webgpu") {
     );
     const wantData = await want.data();
     await tf.setBackend(backend);
-    const got = fusedDecomposedDepthwise(x, kTall, kWide, bias);
-    assertClose(await got.data(), wantData, `${backend} fused x[${[n, h, w, c]}] ${m}x${k}`);
+    const got = fusedDecomposedDepthwise(x, kTall, kWide, bias, opts);
+    const label = `${backend} ${opts.family ?? "auto"} fused x[${[n, h, w, c]}] ${m}x${k}`;
+    assertClose(await got.data(), wantData, label);
     tf.dispose([x, kTall, kWide, bias, want, got]);
   }
 }
@@ -50,10 +49,23 @@ Deno.test("fusedDecomposedDepthwise() equals two tfjs convs plus bias on webgpu"
 Deno.test("fusedDecomposedDepthwise() single-pass tile program matches on webgpu", async () => {
   if (!(await requireWebGpu("fused decomposed webgpu tile program"))) return;
   await initBackend("webgpu");
-  setDepthwiseProgramFamily("tile");
-  try {
-    await checkFused("webgpu");
-  } finally {
-    setDepthwiseProgramFamily("auto");
-  }
+  await checkFused("webgpu", { family: "tile" });
+});
+
+Deno.test("fusedDecomposedDepthwise() runs the program family it is given", async () => {
+  if (!(await requireWebGpu("fused decomposed webgpu program family"))) return;
+  await initBackend("webgpu");
+  const x = tf.randomNormal([1, 9, 11, 4], 0, 1, "float32", 1) as tf.Tensor4D;
+  const kTall = tf.randomNormal([13, 3, 4, 1], 0, 1, "float32", 2) as tf.Tensor4D;
+  const kWide = tf.randomNormal([3, 13, 4, 1], 0, 1, "float32", 3) as tf.Tensor4D;
+  const bias = tf.randomNormal([4], 0, 1, "float32", 4) as tf.Tensor1D;
+  const run = (opts: DepthwiseOptions) =>
+    programsRun(() => fusedDecomposedDepthwise(x, kTall, kWide, bias, opts).dispose());
+  assert.deepEqual(run({ family: "tile" }).map((k) => k.split("_")[0]), ["slakFusedDecomposed"]);
+  assert.deepEqual(run({ family: "line" }).map((k) => k.split("_")[0]), [
+    "slakDwLine",
+    "slakDwLine",
+  ]);
+  tf.dispose([x, kTall, kWide, bias]);
+  await initBackend("cpu");
 });

@@ -1,5 +1,7 @@
 /**
- * The subset of tfjs's cpu backend our plain-JS kernels use, and small helpers for kernel configs.
+ * The cpu backend as our ops see it: whether it is the active backend, the subset of tfjs's
+ * MathBackendCPU our plain-JS kernels use, the one float32 reader they share, and a helper for
+ * fused-gradient configs.
  *
  * @module
  */
@@ -7,15 +9,33 @@ import { tf } from "../../tf.ts";
 
 const tfEngine = () => tf.engine();
 
-/** What a cpu kernel needs from MathBackendCPU. */
-export interface CpuBackend {
-  readSync(id: tf.DataId): tf.backend_util.BackendValues;
-  makeTensorInfo(s: number[], d: tf.DataType, v: tf.backend_util.BackendValues): tf.TensorInfo;
+/** True when tfjs's active backend is "cpu" (where our plain-JS kernels run). */
+export function isCpuBackend(): boolean {
+  return tf.getBackend() === "cpu";
 }
 
-/** The float32 values of a tensor on the cpu backend (no copy). */
+/** What a cpu kernel needs from MathBackendCPU. */
+export interface CpuBackend {
+  readSync(dataId: tf.DataId): tf.backend_util.BackendValues;
+  makeTensorInfo(
+    shape: number[],
+    dtype: tf.DataType,
+    values?: tf.backend_util.BackendValues,
+  ): tf.TensorInfo;
+}
+
+/** The backend a kernel function was handed, as a {@link CpuBackend}. */
+export function cpuBackend(backend: unknown): CpuBackend {
+  return backend as CpuBackend;
+}
+
+/** The float32 values of a tensor on the cpu backend (no copy); throws for any other dtype. */
 export function f32(backend: CpuBackend, t: tf.TensorInfo): Float32Array {
-  return backend.readSync(t.dataId) as Float32Array;
+  const v = backend.readSync(t.dataId);
+  if (!(v instanceof Float32Array)) {
+    throw new Error(`cpu kernel: expected a float32 tensor, got ${t.dtype} [${t.shape}]`);
+  }
+  return v;
 }
 
 /**

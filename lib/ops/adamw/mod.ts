@@ -10,7 +10,7 @@
  * @module
  */
 import { tf } from "../../tf.ts";
-import { type CpuBackend, f32 } from "../_cpu/backend.ts";
+import { cpuBackend, f32, isCpuBackend } from "../_cpu/backend.ts";
 
 /** Kernel name. */
 export const SLAK_ADAMW = "SlakAdamW";
@@ -54,7 +54,7 @@ export function adamwUpdate(
   g: tf.Tensor,
   step: AdamWStep,
 ): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  if (tf.getBackend() !== "cpu") return composite(p, m, v, g, step);
+  if (!isCpuBackend()) return composite(p, m, v, g, step);
   return tf.engine().runKernel(
     SLAK_ADAMW,
     { p, m, v, g } as unknown as tf.NamedTensorMap,
@@ -65,7 +65,7 @@ export function adamwUpdate(
 function cpuKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
   const { p, m, v, g } = inputs as Record<string, tf.TensorInfo>;
   const s = attrs as unknown as AdamWStep;
-  const b = backend as unknown as CpuBackend;
+  const b = cpuBackend(backend);
   const pv = f32(b, p!);
   const mv = f32(b, m!);
   const vv = f32(b, v!);

@@ -7,7 +7,7 @@
  * @module
  */
 import { tf } from "../../tf.ts";
-import { type CpuBackend, f32, fusedGradConfig } from "../_cpu/backend.ts";
+import { cpuBackend, f32, fusedGradConfig, isCpuBackend } from "../_cpu/backend.ts";
 
 /** Forward kernel name. */
 export const SLAK_BN_TRAIN = "SlakBatchNormTrain";
@@ -45,7 +45,7 @@ export function channelMoments(
 /** Batch mean and biased variance per channel (not differentiated). */
 export function batchMoments(x: tf.Tensor): { mean: tf.Tensor1D; variance: tf.Tensor1D } {
   const c = x.shape[x.rank - 1]!;
-  if (tf.getBackend() !== "cpu") {
+  if (!isCpuBackend()) {
     return tf.tidy(() => {
       const m = tf.moments(x, [...Array(x.rank - 1).keys()]);
       return { mean: m.mean as tf.Tensor1D, variance: m.variance as tf.Tensor1D };
@@ -65,7 +65,7 @@ export function batchNormTrain<T extends tf.Tensor>(
   beta: tf.Tensor1D,
   eps: number,
 ): T {
-  if (tf.getBackend() !== "cpu") {
+  if (!isCpuBackend()) {
     return tf.tidy(() => {
       const { mean, variance } = tf.moments(x, [...Array(x.rank - 1).keys()]);
       const y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
@@ -82,7 +82,7 @@ export function batchNormTrain<T extends tf.Tensor>(
 
 function forwardKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
-  const b = backend as unknown as CpuBackend;
+  const b = cpuBackend(backend);
   const c = x!.shape[x!.shape.length - 1]!;
   const xv = f32(b, x!);
   const g = f32(b, gamma!);
@@ -104,7 +104,7 @@ function forwardKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0])
 
 function gradKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
   const { x, gamma, dy } = inputs as Record<string, tf.TensorInfo>;
-  const b = backend as unknown as CpuBackend;
+  const b = cpuBackend(backend);
   const c = x!.shape[x!.shape.length - 1]!;
   const xv = f32(b, x!);
   const g = f32(b, gamma!);

@@ -7,7 +7,7 @@
  * @module
  */
 import { tf } from "../../tf.ts";
-import { type CpuBackend, f32, fusedGradConfig } from "../_cpu/backend.ts";
+import { cpuBackend, f32, fusedGradConfig, isCpuBackend } from "../_cpu/backend.ts";
 
 /** Forward kernel name. */
 export const SLAK_CHANNEL_AFFINE = "SlakChannelAffine";
@@ -27,7 +27,7 @@ export function channelAffine<T extends tf.Tensor>(
   scale: tf.Tensor1D | null,
   bias: tf.Tensor1D | null,
 ): T {
-  if (tf.getBackend() !== "cpu") {
+  if (!isCpuBackend()) {
     return tf.tidy(() => {
       let y: tf.Tensor = x;
       if (scale) y = tf.mul(y, scale);
@@ -48,7 +48,7 @@ export function channelAffine<T extends tf.Tensor>(
 function forwardKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { x, scale, bias } = inputs as Record<string, tf.TensorInfo>;
   const { hasScale, hasBias } = attrs as unknown as AffineAttrs;
-  const b = backend as unknown as CpuBackend;
+  const b = cpuBackend(backend);
   const c = x!.shape[x!.shape.length - 1]!;
   const xv = f32(b, x!);
   const s = hasScale ? f32(b, scale!) : null;
@@ -66,7 +66,7 @@ function forwardKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0])
 function gradKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
   const { x, scale, dy } = inputs as Record<string, tf.TensorInfo>;
   const { hasScale, hasBias } = attrs as unknown as AffineAttrs;
-  const b = backend as unknown as CpuBackend;
+  const b = cpuBackend(backend);
   const c = x!.shape[x!.shape.length - 1]!;
   const xv = f32(b, x!);
   const d = f32(b, dy!);

@@ -6,7 +6,7 @@
 import type { tf } from "../../tf.ts";
 import { depthwiseGeometry } from "../large_depthwise/geometry.ts";
 import { depthwiseForwardCpu } from "../large_depthwise/cpu_forward.ts";
-import { type CpuBackendLike, cpuValues } from "../large_depthwise/cpu_kernel.ts";
+import { cpuBackend, f32 } from "../_cpu/backend.ts";
 import { SLAK_FUSED_DECOMPOSED } from "./kernel_names.ts";
 
 /** y = conv(x, kTall) + conv(x, kWide) + bias on NHWC typed arrays. */
@@ -30,15 +30,15 @@ export function fusedDecomposedCpu(
 
 function fused({ inputs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { x, kTall, kWide, bias } = inputs as Record<string, tf.TensorInfo>;
-  const b = backend as unknown as CpuBackendLike;
+  const b = cpuBackend(backend);
   const y = fusedDecomposedCpu(
-    cpuValues(b, x),
+    f32(b, x),
     x.shape,
-    cpuValues(b, kTall),
+    f32(b, kTall),
     kTall.shape,
-    cpuValues(b, kWide),
+    f32(b, kWide),
     kWide.shape,
-    cpuValues(b, bias),
+    f32(b, bias),
   );
   return b.makeTensorInfo(x.shape.slice(), "float32", y);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { tf } from "../../tf.ts";
-import { type CpuBackend, f32 } from "../_cpu/backend.ts";
+import { cpuBackend, f32, isCpuBackend } from "../_cpu/backend.ts";
 
 /** Forward kernel name. */
 export const SLAK_GELU = "SlakGelu";
@@ -36,13 +36,13 @@ function composite<T extends tf.Tensor>(x: T): T {
 
 /** Exact GELU, differentiable. */
 export function geluExact<T extends tf.Tensor>(x: T): T {
-  if (tf.getBackend() !== "cpu") return composite(x);
+  if (!isCpuBackend()) return composite(x);
   return tf.engine().runKernel(SLAK_GELU, { x } as unknown as tf.NamedTensorMap) as T;
 }
 
 function forwardKernel({ inputs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const x = (inputs as Record<string, tf.TensorInfo>).x!;
-  const b = backend as unknown as CpuBackend;
+  const b = cpuBackend(backend);
   const v = f32(b, x);
   const y = new Float32Array(v.length);
   for (let i = 0; i < v.length; i++) {
@@ -54,7 +54,7 @@ function forwardKernel({ inputs, backend }: Parameters<tf.KernelFunc>[0]): tf.Te
 
 function gradKernel({ inputs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { x, dy } = inputs as Record<string, tf.TensorInfo>;
-  const b = backend as unknown as CpuBackend;
+  const b = cpuBackend(backend);
   const v = f32(b, x!);
   const g = f32(b, dy!);
   const dx = new Float32Array(v.length);

@@ -5,6 +5,7 @@
  * @module
  */
 import type { tf } from "../../tf.ts";
+import { cpuBackend, f32 } from "../_cpu/backend.ts";
 import { depthwiseGeometry } from "./geometry.ts";
 import { depthwiseBackpropInputCpu, depthwiseForwardCpu } from "./cpu_forward.ts";
 import { depthwiseBackpropFilterCpu } from "./cpu_backprop_filter.ts";
@@ -14,48 +15,29 @@ import {
   SLAK_DEPTHWISE_BACKPROP_INPUT,
 } from "./kernel_names.ts";
 
-/** The subset of tfjs's MathBackendCPU the kernels use. */
-export interface CpuBackendLike {
-  readSync(dataId: tf.DataId): tf.backend_util.BackendValues;
-  makeTensorInfo(
-    shape: number[],
-    dtype: tf.DataType,
-    values?: tf.backend_util.BackendValues,
-  ): tf.TensorInfo;
-}
-
-/** Reads a float32 tensor's values from the cpu backend (no copy). */
-export function cpuValues(backend: CpuBackendLike, t: tf.TensorInfo): Float32Array {
-  const v = backend.readSync(t.dataId);
-  if (!(v instanceof Float32Array)) {
-    throw new Error(`large depthwise conv (cpu): expected float32 input, got ${t.dtype}`);
-  }
-  return v;
-}
-
 function forward({ inputs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-  const b = backend as unknown as CpuBackendLike;
+  const b = cpuBackend(backend);
   const g = depthwiseGeometry(x.shape, filter.shape);
-  const y = depthwiseForwardCpu(cpuValues(b, x), cpuValues(b, filter), g);
+  const y = depthwiseForwardCpu(f32(b, x), f32(b, filter), g);
   return b.makeTensorInfo(x.shape.slice(), "float32", y);
 }
 
 function backpropInput({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const { inputShape } = attrs as unknown as { inputShape: number[] };
-  const b = backend as unknown as CpuBackendLike;
+  const b = cpuBackend(backend);
   const g = depthwiseGeometry(inputShape, filter.shape);
-  const dx = depthwiseBackpropInputCpu(cpuValues(b, dy), cpuValues(b, filter), g);
+  const dx = depthwiseBackpropInputCpu(f32(b, dy), f32(b, filter), g);
   return b.makeTensorInfo(inputShape.slice(), "float32", dx);
 }
 
 function backpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { filterShape } = attrs as unknown as { filterShape: number[] };
-  const b = backend as unknown as CpuBackendLike;
+  const b = cpuBackend(backend);
   const g = depthwiseGeometry(x.shape, filterShape);
-  const dw = depthwiseBackpropFilterCpu(cpuValues(b, x), cpuValues(b, dy), g);
+  const dw = depthwiseBackpropFilterCpu(f32(b, x), f32(b, dy), g);
   return b.makeTensorInfo(filterShape.slice(), "float32", dw);
 }
 

@@ -6,6 +6,7 @@
  */
 import { tf } from "../../tf.ts";
 import { depthwiseGeometry } from "./geometry.ts";
+import { type DepthwiseOptions, familyAttrs } from "./program_family.ts";
 import {
   SLAK_DEPTHWISE,
   SLAK_DEPTHWISE_BACKPROP_FILTER,
@@ -18,28 +19,38 @@ export {
   SLAK_DEPTHWISE_BACKPROP_INPUT,
 } from "./kernel_names.ts";
 export { depthwiseFlops, type DepthwiseGeometry, depthwiseGeometry } from "./geometry.ts";
-export { type DepthwiseProgramFamily, setDepthwiseProgramFamily } from "./webgpu_kernel.ts";
+export type { DepthwiseOptions, DepthwiseProgramFamily } from "./program_family.ts";
 
 /**
  * Depthwise 2-D conv, stride 1, 'same' padding (kh//2, kw//2), odd kernel sides. `x` is NHWC,
- * `filter` is [kh, kw, C, 1] (as tf.depthwiseConv2d). Differentiable via tf.grads.
+ * `filter` is [kh, kw, C, 1] (as tf.depthwiseConv2d). Differentiable via tf.grads (the gradient
+ * kernels run with the same program family).
  * Requires registerOps() (done by initBackend) for the active backend.
  */
-export function largeKernelDepthwiseConv2d(x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
+export function largeKernelDepthwiseConv2d(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  opts: DepthwiseOptions = {},
+): tf.Tensor4D {
   depthwiseGeometry(x.shape, filter.shape);
-  return tf.engine().runKernel(SLAK_DEPTHWISE, { x, filter }, {}) as tf.Tensor4D;
+  return tf.engine().runKernel(
+    SLAK_DEPTHWISE,
+    { x, filter },
+    familyAttrs(opts),
+  ) as tf.Tensor4D;
 }
 
 /** The data gradient dx of {@link largeKernelDepthwiseConv2d} for upstream gradient dy. */
 export function largeKernelDepthwiseBackpropInput(
   dy: tf.Tensor4D,
   filter: tf.Tensor4D,
+  opts: DepthwiseOptions = {},
 ): tf.Tensor4D {
   depthwiseGeometry(dy.shape, filter.shape);
   return tf.engine().runKernel(
     SLAK_DEPTHWISE_BACKPROP_INPUT,
     { dy, filter },
-    { inputShape: dy.shape },
+    { inputShape: dy.shape, ...familyAttrs(opts) },
   ) as tf.Tensor4D;
 }
 
@@ -48,11 +59,12 @@ export function largeKernelDepthwiseBackpropFilter(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
   filterShape: [number, number, number, number],
+  opts: DepthwiseOptions = {},
 ): tf.Tensor4D {
   depthwiseGeometry(x.shape, filterShape);
   return tf.engine().runKernel(
     SLAK_DEPTHWISE_BACKPROP_FILTER,
     { x, dy },
-    { filterShape },
+    { filterShape, ...familyAttrs(opts) },
   ) as tf.Tensor4D;
 }

@@ -1,6 +1,7 @@
 /**
  * WebGPU kernel configs for the large depthwise trio: each kernelFunc picks a program variant by
- * shape and runs it through tfjs's WebGPU backend.
+ * shape and by the program family of its `family` attr, and runs it through tfjs's WebGPU
+ * backend.
  *
  * @module
  */
@@ -24,53 +25,9 @@ import {
   SLAK_DEPTHWISE_BACKPROP_FILTER,
   SLAK_DEPTHWISE_BACKPROP_INPUT,
 } from "./kernel_names.ts";
+import { familyOf, prefersLinePrograms } from "./program_family.ts";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
-
-/**
- * Program family for the WebGPU kernels:
- * - "line": whole lines (and small maps) per invocation, fully unrolled and compile-time
- *   clipped; maximises multiply-adds per load, which is what software adapters (Mesa
- *   llvmpipe/lavapipe, where every per-lane storage load costs ~50 fmas) need, but holds ~100+
- *   values per invocation, which would spill registers on a hardware GPU.
- * - "tile": register tile of R = 8 outputs with a sliding window (scalar channels).
- * - "auto" (default): "tile" on adapters whose vendor is a known hardware GPU vendor, "line"
- *   otherwise (software adapters, unknown vendors).
- */
-export type DepthwiseProgramFamily = "auto" | "line" | "tile";
-
-let family: DepthwiseProgramFamily = "auto";
-
-/** Selects the program family for subsequent calls (benchmarks use this for A/B runs). */
-export function setDepthwiseProgramFamily(f: DepthwiseProgramFamily): void {
-  family = f;
-}
-
-// Vendor strings as Chrome reports them and PCI vendor ids as Deno/wgpu reports them
-// (NVIDIA 0x10de, AMD 0x1002/0x1022, Intel 0x8086, ARM 0x13b5, Qualcomm 0x5143, Apple 0x106b).
-const HARDWARE_VENDORS = new Set([
-  "nvidia",
-  "amd",
-  "intel",
-  "apple",
-  "qualcomm",
-  "arm",
-  "imagination",
-  "4318",
-  "4098",
-  "4130",
-  "32902",
-  "5045",
-  "20803",
-  "4203",
-]);
-
-/** Whether the line family is in effect on this backend (see {@link DepthwiseProgramFamily}). */
-export function prefersLinePrograms(backend: WebGPUBackend): boolean {
-  if (family !== "auto") return family === "line";
-  const info = (backend as unknown as { adapterInfo?: { vendor?: string } }).adapterInfo;
-  return !HARDWARE_VENDORS.has(String(info?.vendor ?? "").toLowerCase());
-}
 
 /**
  * Forward / data-gradient program by shape: with the line family, small maps covered by the
@@ -100,21 +57,24 @@ function runConv(
   filter: tf.TensorInfo,
   g: DepthwiseGeometry,
   flip: boolean,
+  line: boolean,
 ): tf.TensorInfo {
-  return b.runWebGPUProgram(convProgram(g, flip, prefersLinePrograms(b)), [x, filter], "float32");
+  return b.runWebGPUProgram(convProgram(g, flip, line), [x, filter], "float32");
 }
 
-function forward({ inputs, backend }: KernelArgs): tf.TensorInfo {
+function forward({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
   const g = depthwiseGeometry(x.shape, filter.shape);
-  return runConv(backend as unknown as WebGPUBackend, x, filter, g, false);
+  const b = backend as unknown as WebGPUBackend;
+  return runConv(b, x, filter, g, false, prefersLinePrograms(b, familyOf(attrs)));
 }
 
 function backpropInput({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const { inputShape } = attrs as unknown as { inputShape: number[] };
   const g = depthwiseGeometry(inputShape, filter.shape);
-  return runConv(backend as unknown as WebGPUBackend, dy, filter, g, true);
+  const b = backend as unknown as WebGPUBackend;
+  return runConv(b, dy, filter, g, true, prefersLinePrograms(b, familyOf(attrs)));
 }
 
 function backpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
@@ -122,7 +82,7 @@ function backpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { filterShape } = attrs as unknown as { filterShape: number[] };
   const g = depthwiseGeometry(x.shape, filterShape);
   const b = backend as unknown as WebGPUBackend;
-  const line = prefersLinePrograms(b);
+  const line = prefersLinePrograms(b, familyOf(attrs));
   return filterGradient(b, x, dy, g, filterShape, line);
 }
 

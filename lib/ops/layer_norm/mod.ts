@@ -7,7 +7,7 @@
  * @module
  */
 import { tf } from "../../tf.ts";
-import { fusedGradConfig } from "../_cpu/backend.ts";
+import { cpuBackend, f32, fusedGradConfig, isCpuBackend } from "../_cpu/backend.ts";
 import { layerNormCpu, layerNormGradCpu } from "./cpu_layer_norm.ts";
 
 /** Forward kernel name. */
@@ -39,7 +39,7 @@ export function layerNormLastAxis<T extends tf.Tensor>(
   beta: tf.Tensor1D,
   eps = 1e-6,
 ): T {
-  if (tf.getBackend() !== "cpu") return composite(x, gamma, beta, eps);
+  if (!isCpuBackend()) return composite(x, gamma, beta, eps);
   const attrs: LnAttrs = { eps };
   return tf.engine().runKernel(
     SLAK_LAYER_NORM,
@@ -48,19 +48,14 @@ export function layerNormLastAxis<T extends tf.Tensor>(
   ) as T;
 }
 
-interface CpuLike {
-  readSync(id: tf.DataId): tf.backend_util.BackendValues;
-  makeTensorInfo(s: number[], d: tf.DataType, v: tf.backend_util.BackendValues): tf.TensorInfo;
-}
-
 function forwardKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
-  const cpu = backend as unknown as CpuLike;
+  const cpu = cpuBackend(backend);
   const c = x!.shape[x!.shape.length - 1]!;
   const y = layerNormCpu(
-    cpu.readSync(x!.dataId) as Float32Array,
-    cpu.readSync(gamma!.dataId) as Float32Array,
-    cpu.readSync(beta!.dataId) as Float32Array,
+    f32(cpu, x!),
+    f32(cpu, gamma!),
+    f32(cpu, beta!),
     c,
     (attrs as unknown as LnAttrs).eps,
   );
@@ -69,12 +64,12 @@ function forwardKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0])
 
 function gradKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
   const { x, gamma, dy } = inputs as Record<string, tf.TensorInfo>;
-  const cpu = backend as unknown as CpuLike;
+  const cpu = cpuBackend(backend);
   const c = x!.shape[x!.shape.length - 1]!;
   const [dx, dg, db] = layerNormGradCpu(
-    cpu.readSync(x!.dataId) as Float32Array,
-    cpu.readSync(gamma!.dataId) as Float32Array,
-    cpu.readSync(dy!.dataId) as Float32Array,
+    f32(cpu, x!),
+    f32(cpu, gamma!),
+    f32(cpu, dy!),
     c,
     (attrs as unknown as LnAttrs).eps,
   );

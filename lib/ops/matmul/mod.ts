@@ -8,6 +8,7 @@
  * @module
  */
 import { tf } from "../../tf.ts";
+import { cpuBackend, f32, isCpuBackend } from "../_cpu/backend.ts";
 import { matmulCpu } from "./cpu_matmul.ts";
 
 export { matmulCpu, usesWasmMatmul, WASM_MIN_MACS } from "./cpu_matmul.ts";
@@ -29,7 +30,7 @@ export function matMul2d(
   transposeA = false,
   transposeB = false,
 ): tf.Tensor2D {
-  if (tf.getBackend() !== "cpu") return tf.matMul(a, b, transposeA, transposeB);
+  if (!isCpuBackend()) return tf.matMul(a, b, transposeA, transposeB);
   const attrs: MatMulAttrs = { transposeA, transposeB };
   return tf.engine().runKernel(
     SLAK_MATMUL,
@@ -41,10 +42,7 @@ export function matMul2d(
 function cpuKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = attrs as unknown as MatMulAttrs;
-  const cpu = backend as unknown as {
-    readSync(id: tf.DataId): tf.backend_util.BackendValues;
-    makeTensorInfo(s: number[], d: tf.DataType, v: tf.backend_util.BackendValues): tf.TensorInfo;
-  };
+  const cpu = cpuBackend(backend);
   const [a0, a1] = a.shape as [number, number];
   const [b0, b1] = b.shape as [number, number];
   const m = transposeA ? a1 : a0;
@@ -53,8 +51,8 @@ function cpuKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf
   const n = transposeB ? b0 : b1;
   if (k !== kb) throw new Error(`matMul2d(): inner dimensions ${k} and ${kb} differ`);
   const c = matmulCpu(
-    cpu.readSync(a.dataId) as Float32Array,
-    cpu.readSync(b.dataId) as Float32Array,
+    f32(cpu, a),
+    f32(cpu, b),
     m,
     k,
     n,

@@ -1,5 +1,5 @@
 /**
- * CPU sparse-tap depthwise conv: for each (image, channel) plane, each listed tap adds
+ * CPU sparse-tap depthwise conv (plain-JS loops on typed arrays): for each (image, channel) plane, each listed tap adds
  * w · (input shifted by (dy, dx)) over the rows and columns where the shift stays inside the image
  * — a contiguous multiply-add per row, with no work on zero taps or padding.
  *

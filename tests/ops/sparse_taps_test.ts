@@ -3,14 +3,18 @@
 import assert from "node:assert/strict";
 import {
   buildTapList,
+  initBackend,
+  releaseTapList,
   sparseTapDepthwise,
   sparseTapDepthwiseCpu,
   tapDensity,
-} from "../../lib/analysis/mod.ts";
-import { hasWebGpuAdapter, initBackend } from "../../lib/ops/mod.ts";
+} from "../../lib/ops/mod.ts";
 import { tf } from "../../lib/tf.ts";
 import { Rng } from "../../lib/util/rng.ts";
-import { relError } from "./_helpers.ts";
+import { requireWebGpu } from "../_webgpu.ts";
+import { assertClose } from "./_shapes.ts";
+import { deviceTaps } from "../../lib/ops/sparse_taps/webgpu_taps.ts";
+import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 
 /** Naive 'same' depthwise conv of NHWC x with a [kh,kw,C] kernel, float64. */
 function naive(x: Float32Array, [n, h, w, c]: number[], k: Float32Array, kh: number, kw: number) {
@@ -74,7 +78,7 @@ Deno.test("buildTapList() lists the non-zero taps of the summed kernels per chan
 Deno.test("sparseTapDepthwiseCpu() equals the dense conv", () => {
   const { shape, x, kernels, bias, ref } = setup(2);
   const taps = buildTapList(kernels, 5, { h: 9, w: 12 });
-  assert.ok(relError(sparseTapDepthwiseCpu(x, shape, taps, bias), ref) < 1e-6);
+  assertClose(sparseTapDepthwiseCpu(x, shape, taps, bias), ref, "cpu loops", 1e-6);
 });
 
 Deno.test("sparseTapDepthwise() on the cpu backend equals the dense conv", async () => {
@@ -86,7 +90,7 @@ Deno.test("sparseTapDepthwise() on the cpu backend equals the dense conv", async
     taps,
     tf.tensor1d(bias),
   );
-  assert.ok(relError(await y.data(), ref) < 1e-6);
+  assertClose(await y.data(), ref, "cpu kernel", 1e-6);
   assert.throws(
     () =>
       sparseTapDepthwise(
@@ -98,22 +102,69 @@ Deno.test("sparseTapDepthwise() on the cpu backend equals the dense conv", async
   );
 });
 
-Deno.test({
-  name: "sparseTapDepthwise() on webgpu equals the dense conv",
-  ignore: !(await hasWebGpuAdapter()),
-  fn: async () => {
-    await initBackend("webgpu");
-    try {
-      const { shape, x, kernels, bias, ref } = setup(4);
-      const taps = buildTapList(kernels, 5, { h: 9, w: 12 });
-      const y = sparseTapDepthwise(
-        tf.tensor4d(x, shape as [number, number, number, number]),
-        taps,
-        tf.tensor1d(bias),
-      );
-      assert.ok(relError(await y.data(), ref) < 1e-5);
-    } finally {
-      await initBackend("cpu");
+Deno.test("sparseTapDepthwise() on webgpu equals the dense conv and keeps one tap upload", async () => {
+  if (!(await requireWebGpu("sparse taps webgpu parity"))) return;
+  await initBackend("webgpu");
+  try {
+    const { shape, x, kernels, bias, ref } = setup(4);
+    const taps = buildTapList(kernels, 5, { h: 9, w: 12 });
+    const xt = tf.tensor4d(x, shape as [number, number, number, number]);
+    const bt = tf.tensor1d(bias);
+    const buffers = () => tf.engine().backend.numDataIds();
+    const before = buffers();
+    for (let run = 0; run < 2; run++) {
+      const y = sparseTapDepthwise(xt, taps, bt);
+      assertClose(await y.data(), ref, `webgpu kernel, run ${run}`, 1e-5);
+      y.dispose();
+      // the three tap buffers stay (uploaded by the first run only); the layout copy does not
+      assert.equal(buffers(), before + 3, `device buffers after run ${run}`);
     }
-  },
+    releaseTapList(taps);
+    assert.equal(buffers(), before, "device buffers after releaseTapList()");
+    tf.dispose([xt, bt]);
+  } finally {
+    await initBackend("cpu");
+  }
+});
+
+/** A stand-in WebGPU backend that counts its uploads and live buffers. */
+function countingBackend() {
+  const live = new Set<object>();
+  let uploads = 0;
+  const backend = {
+    makeTensorInfo(shape: number[], dtype: tf.DataType, values: ArrayLike<number>) {
+      const dataId = { values };
+      live.add(dataId);
+      uploads++;
+      return { dataId, shape, dtype };
+    },
+    disposeData(dataId: object) {
+      return live.delete(dataId);
+    },
+  };
+  return { backend: backend as unknown as WebGPUBackend, live, uploads: () => uploads };
+}
+
+Deno.test("deviceTaps() uploads once per (tap list, padded width, backend); releaseTapList() frees all", () => {
+  const { kernels } = setup(5);
+  const taps = buildTapList(kernels, 5, { h: 9, w: 12 });
+  const a = countingBackend();
+  const first = deviceTaps(a.backend, taps, 30);
+  assert.equal(a.uploads(), 3);
+  assert.equal(deviceTaps(a.backend, taps, 30), first, "same copy for the same width");
+  assert.equal(a.uploads(), 3);
+  const other = deviceTaps(a.backend, taps, 31);
+  assert.notEqual(other, first);
+  assert.equal(a.live.size, 6);
+  // positions are dy * WP + dx for the width asked for
+  const pos = (other.pos.dataId as unknown as { values: Int32Array }).values;
+  assert.equal(pos[0], taps.dy[0]! * 31 + taps.dx[0]!);
+  // a new backend gets its own copy; the old backend's copy for that width is freed
+  const b = countingBackend();
+  deviceTaps(b.backend, taps, 30);
+  assert.equal(a.live.size, 3);
+  assert.equal(b.live.size, 3);
+  releaseTapList(taps);
+  assert.equal(a.live.size + b.live.size, 0);
+  releaseTapList(taps); // a second release is a no-op
 });

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { depthwiseGeometry, effectiveTaps1dOf } from "./geometry.ts";
+import { depthwiseGeometry, effectiveTaps1d } from "../large_depthwise/geometry.ts";
 
 /** One depthwise kernel in tfjs layout [kh, kw, C] (flattened). */
 export interface TapKernel {
@@ -128,7 +128,7 @@ export function sparseWorkRatio(
   let dense = 0;
   for (const k of kernels) {
     depthwiseGeometry([1, h, w, t.c], [k.kh, k.kw, t.c, 1]);
-    dense += effectiveTaps1dOf(h, k.kh) * effectiveTaps1dOf(w, k.kw) * t.c;
+    dense += effectiveTaps1d(h, k.kh) * effectiveTaps1d(w, k.kw) * t.c;
   }
   return dense === 0 ? 0 : (t.w.length * h * w) / dense;
 }

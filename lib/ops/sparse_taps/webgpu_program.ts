@@ -1,6 +1,7 @@
 /**
  * WebGPU sparse-tap depthwise conv. The input is first laid out channel-major and zero-padded
- * ([N, C, H + 2·PH, W + 2·PW + R − 1]), so that every tap of every output is a plain load.
+ * ([N, C, H + 2·PH, W + 2·PW + R − 1], {@link SparseTapLayoutProgram}), so that every tap of
+ * every output is a plain load.
  * A workgroup owns one (image, channel) plane, so all its lanes walk the same tap list (uniform
  * loop bounds, broadcast weights); lane = a run of R outputs along W × one row, and adjacent
  * lanes read adjacent floats. Taps are stored as a linear offset in the padded plane
@@ -8,11 +9,8 @@
  *
  * @module
  */
-import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
-import type { tf } from "../../tf.ts";
-
-/** Kernel name of the WebGPU sparse-tap op (inputs xp, start, pos, w, bias). */
-export const SLAK_SPARSE_TAPS_WEBGPU = "SlakSparseTapDepthwiseWebgpu";
+import type { WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
+import { nextPow2 } from "../large_depthwise/geometry.ts";
 
 /** Geometry of one sparse-tap run. */
 export interface SparseTapGeometry {
@@ -30,12 +28,6 @@ export interface SparseTapGeometry {
 /** Padded plane width for a geometry. */
 export function paddedWidth(g: SparseTapGeometry): number {
   return g.w + 2 * g.pw + g.r - 1;
-}
-
-function nextPow2(v: number): number {
-  let p = 1;
-  while (p < v) p *= 2;
-  return p;
 }
 
 /** The program; inputs ["xp", "start", "pos", "tw", "bias"]. */
@@ -109,16 +101,56 @@ export class SparseTapProgram implements WebGPUProgram {
   }
 }
 
-function kernelFunc({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
-  const { xp, start, pos, tw, bias } = inputs as Record<string, tf.TensorInfo>;
-  const g = (attrs as unknown as { geometry: SparseTapGeometry }).geometry;
-  const b = backend as unknown as WebGPUBackend;
-  return b.runWebGPUProgram(new SparseTapProgram(g), [xp!, start!, pos!, tw!, bias!], "float32");
-}
+/**
+ * The layout pass: NHWC `x` → channel-major, zero-padded [N, C, H + 2·PH, WP] (WP =
+ * {@link paddedWidth}: PW zero columns on the left, PW + R − 1 on the right). Inputs ["x"].
+ */
+export class SparseTapLayoutProgram implements WebGPUProgram {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  variableNames = ["x"];
+  workgroupSize: [number, number, number] = [64, 1, 1];
+  private readonly g: SparseTapGeometry;
 
-/** Kernel config for the "webgpu" backend. */
-export const SPARSE_TAPS_WEBGPU_KERNEL: tf.KernelConfig = {
-  kernelName: SLAK_SPARSE_TAPS_WEBGPU,
-  backendName: "webgpu",
-  kernelFunc,
-};
+  constructor(g: SparseTapGeometry) {
+    this.g = g;
+    const hp = g.h + 2 * g.ph;
+    const wp = paddedWidth(g);
+    this.outputShape = [g.n, g.c, hp, wp];
+    this.dispatchLayout = { x: [0, 1, 2, 3] };
+    this.dispatch = [Math.ceil((g.n * g.c * hp * wp) / 64), 1, 1];
+    this.shaderKey = `slakSparseTapsLayout_${g.n}_${g.h}_${g.w}_${g.c}_${g.ph}_${g.pw}_${g.r}`;
+  }
+
+  getUserCode(): string {
+    const g = this.g;
+    const hp = g.h + 2 * g.ph;
+    const wp = paddedWidth(g);
+    return `
+    // Channel-major zero-padded copy of NHWC x; one invocation per output element.
+    const H = ${g.h};
+    const W = ${g.w};
+    const CH = ${g.c};
+    const HP = ${hp};
+    const WP = ${wp};
+    const PH = ${g.ph};
+    const PW = ${g.pw};
+    const TOTAL = ${g.n * g.c * hp * wp};
+
+    fn main(index : i32) {
+      _ = uniforms.outShape; // keep the uniforms binding in the 'auto' layout
+      if (index >= TOTAL) { return; }
+      let col = index % WP - PW;
+      let row = (index / WP) % HP - PH;
+      let nc = index / (WP * HP);
+      var v : f32 = 0.0;
+      if (row >= 0 && row < H && col >= 0 && col < W) {
+        v = x[((nc / CH * H + row) * W + col) * CH + nc % CH];
+      }
+      result[index] = v;
+    }
+    `;
+  }
+}

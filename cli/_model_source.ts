@@ -4,13 +4,13 @@
  *
  * @module
  */
-import { readConfigFile } from "../lib/config/layering.ts";
 import type { ModelConfig } from "../lib/config/model_config.ts";
 import {
+  fileAndSetOverrides,
   MODEL_CONFIG_METADATA_KEY,
   MODEL_NAMES,
   readWeightsFile,
-  resolveModelConfigFrom,
+  resolveModel,
   variantConfig,
   type WeightsFile,
 } from "../lib/models/mod.ts";
@@ -44,11 +44,6 @@ export async function modelForWeights(
         `"${MODEL_CONFIG_METADATA_KEY}"); name one of ${choices(MODEL_NAMES)}`,
     );
   }
-  const fileValue = flags.config ? await readConfigFile(flags.config) : undefined;
-  const config = resolveModelConfigFrom(base, where, {
-    fileValue,
-    fileName: flags.config,
-    sets: flags.set,
-  });
+  const config = resolveModel(base, await fileAndSetOverrides(flags.config, flags.set), where);
   return { config, weights };
 }

@@ -6,11 +6,23 @@
  * @module
  */
 import { z } from "zod";
+import { validate } from "../config/layering.ts";
 import { ConfigError } from "../util/errors.ts";
 import type { Augment, Normalize } from "./types.ts";
 
 /** Default folder of Debian's `dataset-fashion-mnist` package. */
 export const FASHION_MNIST_PATH = "/usr/share/datasets/fashion-mnist";
+
+/** Side in pixels of a Fashion-MNIST item (and of the whole image without a canvas). */
+export const FASHION_MNIST_SIDE = 28;
+/** Side in pixels of a CIFAR image. */
+export const CIFAR_SIDE = 32;
+/** Allowed range of a cluttered canvas's side `canvas.size`. */
+export const CANVAS_SIZE_RANGE: readonly [number, number] = [28, 1024];
+/** Allowed range of an ImageFolder's (resized, center-cropped) side `size`. */
+export const IMAGEFOLDER_SIZE_RANGE: readonly [number, number] = [8, 1024];
+/** The sides Pathfinder images can have (`size`). */
+export const PATHFINDER_SIZES = [32, 64, 128] as const;
 
 const NormalizeSchema = z.strictObject({
   mean: z.array(z.number()).min(1),
@@ -29,7 +41,7 @@ const count = z.number().int().positive();
 /** Procedural Pathfinder (Long Range Arena recipe), generated from `seed`. */
 export const PathfinderConfigSchema = z.strictObject({
   kind: z.literal("pathfinder"),
-  size: z.union([z.literal(32), z.literal(64), z.literal(128)]).default(32),
+  size: z.literal(PATHFINDER_SIZES).default(32),
   difficulty: z.enum(["easy", "intermediate", "hard"]).default("easy"),
   trainSize: count.default(20000),
   testSize: count.default(2000),
@@ -42,7 +54,7 @@ export const PathfinderConfigSchema = z.strictObject({
 
 /** Cluttered large-canvas variant of an item data set. */
 export const CanvasSchema = z.strictObject({
-  size: z.number().int().min(28).max(1024).default(64),
+  size: z.number().int().min(CANVAS_SIZE_RANGE[0]).max(CANVAS_SIZE_RANGE[1]).default(64),
   distractors: z.number().int().min(0).max(256).default(4),
   distractorSize: z.number().int().min(1).max(28).default(8),
 });
@@ -75,7 +87,7 @@ export const CifarConfigSchema = z.strictObject({
 export const ImageFolderConfigSchema = z.strictObject({
   kind: z.literal("imagefolder"),
   path: z.string().min(1),
-  size: z.number().int().min(8).max(1024).default(224),
+  size: z.number().int().min(IMAGEFOLDER_SIZE_RANGE[0]).max(IMAGEFOLDER_SIZE_RANGE[1]).default(224),
   /** Keep decoded, resized images in memory after their first use. */
   cache: z.boolean().default(false),
   augment: augmentSchema({ crop: null, flip: true }),
@@ -135,10 +147,55 @@ export function defaultNormalize(config: DataConfig): Normalize {
   }
 }
 
+/** The side of the (square) images a data config yields and the setting that decides it. */
+export interface ImageSide {
+  /** Height = width in pixels. */
+  side: number;
+  /** The field (under `data.`) that decides it: `size`, `canvas`, `canvas.size` or `kind`. */
+  field: string;
+  /** What that field holds, for messages (`64`, `null (no canvas)`, `"cifar"`). */
+  value: string;
+  /** The field that changes it and its allowed values; null when the data set fixes it. */
+  setting: { field: string; values: readonly number[] | { min: number; max: number } } | null;
+}
+
+/** The image side a data config yields (without opening the data set). */
+export function imageSideOf(config: DataConfig): ImageSide {
+  switch (config.kind) {
+    case "pathfinder":
+      return {
+        side: config.size,
+        field: "size",
+        value: String(config.size),
+        setting: { field: "size", values: PATHFINDER_SIZES },
+      };
+    case "fashion_mnist": {
+      const [min, max] = CANVAS_SIZE_RANGE;
+      const setting = { field: "canvas.size", values: { min, max } };
+      return config.canvas === null
+        ? { side: FASHION_MNIST_SIDE, field: "canvas", value: "null (no canvas)", setting }
+        : {
+          side: config.canvas.size,
+          field: "canvas.size",
+          value: String(config.canvas.size),
+          setting,
+        };
+    }
+    case "cifar":
+      return { side: CIFAR_SIDE, field: "kind", value: '"cifar"', setting: null };
+    case "imagefolder": {
+      const [min, max] = IMAGEFOLDER_SIZE_RANGE;
+      const setting = { field: "size", values: { min, max } };
+      return { side: config.size, field: "size", value: String(config.size), setting };
+    }
+  }
+}
+
 /**
- * Parses a `data` section (throws `ConfigError` naming the field) and fills in its normalization.
+ * Parses a `data` section (throws `ConfigError` naming every bad field) and fills in its
+ * normalization.
  * @param input the raw `data` value of a config file
- * @param where prefix for error messages (default `"data"`)
+ * @param where path of the section, prefixed to the fields in messages (default `"data"`)
  * @example
  * ```ts
  * const c = resolveDataConfig({ kind: "pathfinder", size: 64 });
@@ -146,13 +203,7 @@ export function defaultNormalize(config: DataConfig): Normalize {
  * ```
  */
 export function resolveDataConfig(input: unknown, where = "data"): ResolvedDataConfig {
-  const parsed = DataConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = [where, ...issue.path.map(String)].join(".");
-    throw new ConfigError(`${path}: ${issue.message}`);
-  }
-  const config = parsed.data;
+  const config = validate(DataConfigSchema, input, "", [where]);
   const normalize = config.normalize ?? defaultNormalize(config);
   const c = channelsOf(config);
   if (normalize.mean.length !== c || normalize.std.length !== c) {

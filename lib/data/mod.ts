@@ -5,15 +5,21 @@
  * @module
  */
 export {
+  CANVAS_SIZE_RANGE,
   CanvasSchema,
   channelsOf,
+  CIFAR_SIDE,
   CifarConfigSchema,
   DATA_KINDS,
   DataConfigSchema,
   defaultNormalize,
   FASHION_MNIST_PATH,
+  FASHION_MNIST_SIDE,
   FashionMnistConfigSchema,
+  IMAGEFOLDER_SIZE_RANGE,
   ImageFolderConfigSchema,
+  imageSideOf,
+  PATHFINDER_SIZES,
   PathfinderConfigSchema,
   resolveDataConfig,
 } from "./config.ts";
@@ -24,9 +30,11 @@ export type {
   DataConfigInput,
   FashionMnistConfig,
   ImageFolderConfig,
+  ImageSide,
   PathfinderConfig,
   ResolvedDataConfig,
 } from "./config.ts";
+export { checkDataSource } from "./preflight.ts";
 export type {
   Augment,
   Batch,

@@ -1,36 +1,48 @@
 /**
  * Counting specs (kernel-efficiency): a run is `{model: {name, overrides}, inputSize}`; resolving
- * expands the model config, executing counts parameters and MACs and writes config.json and
- * result.json. No tensors are allocated.
+ * layers the spec's and `--set` overrides and expands the model config, executing counts
+ * parameters and MACs and writes config.json and result.json. No tensors are allocated.
  *
  * @module
  */
 import { z } from "zod";
-import { applySet, parseSet, validate } from "../config/layering.ts";
+import {
+  applyOverrides,
+  layerLabel,
+  type OpenPaths,
+  overridesOf,
+  toOverrides,
+  validate,
+} from "../config/layering.ts";
 import type { ModelConfig } from "../config/model_config.ts";
+import { NamedOverridesSchema } from "../config/named.ts";
 import { countModel } from "../models/count.ts";
-import { resolveModelConfigFrom, variantConfig } from "../models/resolve.ts";
+import { resolveModel, variantConfig } from "../models/resolve.ts";
 import { writeJsonAtomic } from "../util/fs.ts";
 import type { Resolver } from "./plan.ts";
 import type { Execute } from "./runner.ts";
 
 /** A counting run's config as written in a spec. */
 export const CountConfigSchema = z.strictObject({
-  model: z.strictObject({
-    name: z.string(),
-    overrides: z.record(z.string(), z.unknown()).default({}),
-  }),
+  model: NamedOverridesSchema,
   inputSize: z.tuple([z.int().min(32), z.int().min(32)]).default([224, 224]),
 });
 
-/** Resolves a counting config: validated, `--set` applied, model config expanded. */
-export const resolveCountConfig: Resolver = (input, where, sets) => {
-  let cur = validate(CountConfigSchema, input, where) as unknown as Record<string, unknown>;
-  for (const s of sets) cur = applySet(cur, parseSet(s));
-  const c = validate(CountConfigSchema, cur, where);
-  const modelConfig = resolveModelConfigFrom(variantConfig(c.model.name), where, {
-    overrides: c.model.overrides,
-  });
+/** Free-form sections of a counting config: the model `overrides` map. */
+export const COUNT_OPEN_PATHS: OpenPaths = ["model.overrides"];
+
+/** Resolves a counting config: validated, overrides layered, model config expanded. */
+export const resolveCountConfig: Resolver = (input, where, overrides) => {
+  const list = toOverrides(overrides);
+  const base = validate(CountConfigSchema, input, where) as unknown as Record<string, unknown>;
+  const src = layerLabel(where, list);
+  const c = validate(CountConfigSchema, applyOverrides(base, list, COUNT_OPEN_PATHS), src);
+  const modelWhere = `${src}: model "${c.model.name}" overrides`;
+  const modelConfig = resolveModel(
+    variantConfig(c.model.name),
+    overridesOf(c.model.overrides, modelWhere),
+    modelWhere,
+  );
   return { ...c, modelConfig };
 };
 

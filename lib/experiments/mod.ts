@@ -6,7 +6,6 @@
  */
 export * from "./spec.ts";
 export * from "./hash.ts";
-export * from "./patch.ts";
 export * from "./plan.ts";
 export * from "./shard.ts";
 export * from "../util/lock.ts";

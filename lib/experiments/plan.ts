@@ -1,22 +1,27 @@
 /**
  * Deterministic expansion of an ablation spec at one scale into planned runs: the grid over the
  * axes (zipped axes advance together), seeds outermost (so that a partial sweep first completes
- * every configuration at the first seed), each run's config = scale base ← level patches (in axis
- * order, the level's own patch then the scale's) ← `--set` overrides ← the seed, resolved and
- * validated strictly. Run id = short hash of the canonical resolved config and the seed.
+ * every configuration at the first seed), each run's config = scale base ← level overrides (in
+ * axis order, the level's own then the scale's) ← the seed ← `--set` overrides, layered and
+ * validated strictly by the config kind's resolver. Run id = short hash of the canonical resolved
+ * config and the seed.
  *
  * @module
  */
+import { type Override, type OverrideInput, overridesOf } from "../config/layering.ts";
 import { choices, ConfigError, UserError } from "../util/errors.ts";
 import { shortHash } from "./hash.ts";
-import { applyPatch } from "./patch.ts";
-import { type AblationSpec, type Patch, scaleOf } from "./spec.ts";
+import { type AblationSpec, scaleOf } from "./spec.ts";
 
-/** Resolves a merged config input into the canonical resolved config that a run records. */
+/**
+ * The resolver of a config kind (train: resolveTrainConfig): a base config and the overrides to
+ * layer over it (spec levels and the seed as parsed overrides, then the `--set` texts) in, the
+ * canonical resolved config that a run records out.
+ */
 export type Resolver = (
   input: Record<string, unknown>,
   where: string,
-  sets: readonly string[],
+  overrides: readonly OverrideInput[],
 ) => Record<string, unknown>;
 
 /** One run of a plan. */
@@ -67,7 +72,8 @@ export interface ExpandOptions {
 
 interface Choice {
   labels: Record<string, string>;
-  patches: { patch: Patch; where: string }[];
+  /** The levels' overrides, in axis order (each level's own, then the scale's). */
+  overrides: Override[];
 }
 
 /** The seeds of a scale: a count K means 0..K-1. */
@@ -95,7 +101,7 @@ export function expandPlan(spec: AblationSpec, scale: string, opts: ExpandOption
     throw new ConfigError(`Ablation "${spec.name}" only counts: it takes exactly one seed`);
   }
 
-  // Levels per axis after `only`, each with its patches.
+  // Levels per axis after `only`, each with its overrides.
   const levels = new Map<string, Choice[]>();
   for (const axis of spec.axes) {
     const only = sc.only[axis.name];
@@ -104,12 +110,12 @@ export function expandPlan(spec: AblationSpec, scale: string, opts: ExpandOption
       axis.name,
       chosen.map((l) => ({
         labels: { [axis.name]: l.label },
-        patches: [
-          { patch: l.set, where: `${spec.name}: axis ${axis.name} level ${l.label}` },
-          {
-            patch: sc.levels[axis.name]?.[l.label] ?? {},
-            where: `${spec.name}: scales.${scale}.levels.${axis.name}.${l.label}`,
-          },
+        overrides: [
+          ...overridesOf(l.set, `${spec.name}: axis ${axis.name} level ${l.label}`),
+          ...overridesOf(
+            sc.levels[axis.name]?.[l.label] ?? {},
+            `${spec.name}: scales.${scale}.levels.${axis.name}.${l.label}`,
+          ),
         ],
       })),
     );
@@ -143,17 +149,17 @@ export function expandPlan(spec: AblationSpec, scale: string, opts: ExpandOption
     factors.push(
       Array.from({ length: n }, (_, i) => ({
         labels: Object.assign({}, ...lists.map((l) => l[i]!.labels)),
-        patches: lists.flatMap((l) => l[i]!.patches),
+        overrides: lists.flatMap((l) => l[i]!.overrides),
       })),
     );
     group.forEach((a) => done.add(a));
   }
-  let combos: Choice[] = [{ labels: {}, patches: [] }];
+  let combos: Choice[] = [{ labels: {}, overrides: [] }];
   for (const f of factors) {
     combos = combos.flatMap((c) =>
       f.map((x) => ({
         labels: { ...c.labels, ...x.labels },
-        patches: [...c.patches, ...x.patches],
+        overrides: [...c.overrides, ...x.overrides],
       }))
     );
   }
@@ -162,12 +168,14 @@ export function expandPlan(spec: AblationSpec, scale: string, opts: ExpandOption
   const byId = new Map<string, string>();
   for (const seed of seeds) {
     for (const combo of combos) {
-      let cfg: Record<string, unknown> = structuredClone(sc.base);
-      for (const p of combo.patches) cfg = applyPatch(cfg, p.patch, p.where);
-      if (spec.kind !== "count") cfg = applyPatch(cfg, { "run.seed": seed }, spec.name);
+      const overrides: Override[] = [...combo.overrides];
+      if (spec.kind !== "count") {
+        overrides.push({ path: ["run", "seed"], value: seed, source: spec.name });
+      }
       const labelText = spec.axes.map((a) => combo.labels[a.name]).join("/");
       const name = `${labelText ? `${labelText}/` : ""}s${seed}`;
-      const config = opts.resolve(cfg, `${spec.name} (${scale}) run ${name}`, sets);
+      const where = `${spec.name} (${scale}) run ${name}`;
+      const config = opts.resolve(structuredClone(sc.base), where, [...overrides, ...sets]);
       const id = shortHash({ config, seed });
       const twin = byId.get(id);
       if (twin) {

@@ -1,13 +1,15 @@
 /**
- * The ablation spec (configs/ablations/*.yaml): named axes of labelled levels, each level a patch
- * of the training config; zipped axes; seeds; one section per scale (smoke | small | paper) with
- * the base config of that scale and per-scale patches of the levels (e.g. kernel sizes scaled to
- * the input); and the paper's numbers to compare with. Strict: unknown keys are errors.
+ * The ablation spec (configs/ablations/*.yaml): named axes of labelled levels, each level a set
+ * of overrides of the training config (`dotted.path: value`, layered by the config engine like
+ * `--set`); zipped axes; seeds; one section per scale (smoke | small | paper) with the base config
+ * of that scale and per-scale overrides of the levels (e.g. kernel sizes scaled to the input); and
+ * the paper's numbers to compare with. Strict: unknown keys are errors.
  *
  * @module
  */
 import { z } from "zod";
-import { readConfigFile } from "../config/layering.ts";
+import { readConfigFile, validate } from "../config/layering.ts";
+import { OverridesSchema } from "../config/named.ts";
 import { choices, ConfigError } from "../util/errors.ts";
 
 /** The scales every spec may declare. */
@@ -18,11 +20,6 @@ export type Scale = typeof SCALES[number];
 /** What a run of the spec does. */
 export const SPEC_KINDS = ["train", "count", "erf"] as const;
 
-/** `dotted.path: value` pairs applied in order to a config (paths are created as needed). */
-export const PatchSchema = z.record(z.string().min(1), z.unknown());
-/** A config patch. */
-export type Patch = z.output<typeof PatchSchema>;
-
 const label = z.union([z.string().min(1), z.number()]).transform((v) => String(v));
 
 /** One level of an axis. */
@@ -31,8 +28,8 @@ export const LevelSchema = z.strictObject({
   label,
   /** One line describing the level. */
   note: z.string().optional(),
-  /** Patch applied to the scale's base config. */
-  set: PatchSchema.default({}),
+  /** Overrides of the scale's base config (`dotted.path: value`, layered like `--set`). */
+  set: OverridesSchema.default({}),
 });
 
 /** An axis: a name and its levels, in order. */
@@ -49,8 +46,8 @@ export const ScaleSpecSchema = z.strictObject({
   seeds: z.union([z.int().min(1), z.array(z.int().min(0)).min(1)]).default(1),
   /** Base config of every run at this scale (a training config, or `{model, inputSize}`). */
   base: z.record(z.string(), z.unknown()),
-  /** Per-scale patches of levels: `{axis: {label: patch}}`, applied after the level's own. */
-  levels: z.record(z.string(), z.record(z.string(), PatchSchema)).default({}),
+  /** Per-scale overrides of levels: `{axis: {label: overrides}}`, after the level's own. */
+  levels: z.record(z.string(), z.record(z.string(), OverridesSchema)).default({}),
   /** Restrict axes to these labels at this scale. */
   only: z.record(z.string(), z.array(label).min(1)).default({}),
   /** Config paths the user must give with `--set` (e.g. `data.path` of ImageNet). */
@@ -185,15 +182,9 @@ export const AblationSpecSchema = z.strictObject({
 /** A parsed ablation spec. */
 export type AblationSpec = z.output<typeof AblationSpecSchema>;
 
-/** Parses a spec value; errors name the file and the field. */
+/** Parses a spec value; one ConfigError names the file and every bad field. */
 export function parseSpec(value: unknown, where: string): AblationSpec {
-  const r = AblationSpecSchema.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const path = issue.path.map(String).join(".");
-    throw new ConfigError(`${where}: ${path ? `${path}: ` : ""}${issue.message}`);
-  }
-  return r.data;
+  return validate(AblationSpecSchema, value, where);
 }
 
 /** Folder of the built-in specs. */

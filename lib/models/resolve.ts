@@ -1,9 +1,23 @@
 /**
- * Resolves a model config from a registry name, an optional config file and `--set` overrides.
+ * Resolving a model config: a base (a registry variant, or the config stored with some weights)
+ * with overrides layered over it strictly (every field must exist: the model config has no open
+ * paths), validated, in canonical key order. {@link resolveModel} is the one resolver; the other
+ * functions only gather its overrides from names, files and flags.
  *
  * @module
  */
-import { applySet, mergeStrict, parseSet, readConfigFile, validate } from "../config/layering.ts";
+import {
+  applyOverrides,
+  fileOverride,
+  layerLabel,
+  type OpenPaths,
+  type Override,
+  type OverrideInput,
+  overridesOf,
+  readConfigFile,
+  toOverrides,
+  validate,
+} from "../config/layering.ts";
 import {
   canonicalModelConfig,
   type ModelConfig,
@@ -12,14 +26,21 @@ import {
 import { choices, ConfigError } from "../util/errors.ts";
 import { MODEL_NAMES, MODEL_VARIANTS } from "./variants.ts";
 
+/** The model config has no free-form sections: every override must name an existing field. */
+export const MODEL_OPEN_PATHS: OpenPaths = [];
+
 /** Options of {@link resolveModelConfig}. */
 export interface ResolveOptions {
-  /** A YAML/JSON file of model fields layered over the registry defaults. */
-  configFile?: string | undefined;
-  /** `path=value` overrides, applied in order after the file. */
-  sets?: readonly string[] | undefined;
-  /** Extra overrides as an object (layered after the file, before `sets`). */
+  /** Overrides as an object of fields (applied before `sets`). */
   overrides?: Record<string, unknown> | undefined;
+  /** `path=value` overrides, applied in order after `overrides`. */
+  sets?: readonly string[] | undefined;
+}
+
+/** Options of {@link resolveModelConfigWithFile}: {@link ResolveOptions} plus a file. */
+export interface ResolveFileOptions extends ResolveOptions {
+  /** A YAML/JSON file of model fields layered over the base first. */
+  configFile?: string | undefined;
 }
 
 /** The registry config of `name`, or a ConfigError listing the valid names. */
@@ -32,7 +53,50 @@ export function variantConfig(name: string): ModelConfig {
 }
 
 /**
- * registry defaults ← config file ← overrides ← `--set`, validated strictly.
+ * The one model resolver: `base` ← overrides (in order), validated strictly, keys in canonical
+ * order.
+ * @param base the config the overrides change
+ * @param overrides `--set` texts or parsed overrides
+ * @param where label of error messages (e.g. `model slak_tiny`)
+ * @example
+ * ```ts
+ * const c = resolveModel(variantConfig("slak_tiny"), ["sparsity=0"], "model slak_tiny");
+ * if (c.sparsity !== 0) throw new Error();
+ * ```
+ */
+export function resolveModel(
+  base: ModelConfig,
+  overrides: readonly OverrideInput[],
+  where: string,
+): ModelConfig {
+  const list = toOverrides(overrides);
+  const cur = applyOverrides(base as unknown as Record<string, unknown>, list, MODEL_OPEN_PATHS);
+  return canonicalModelConfig(validate(ModelConfigSchema, cur, layerLabel(where, list)));
+}
+
+/** The overrides of {@link ResolveOptions}: the fields of `overrides`, then `sets`. */
+export function optionOverrides(opts: ResolveOptions, where: string): Override[] {
+  return [
+    ...(opts.overrides ? overridesOf(opts.overrides, where) : []),
+    ...toOverrides(opts.sets ?? []),
+  ];
+}
+
+/**
+ * The overrides of a model config file (read here; errors name it) followed by `sets`.
+ * @param configFile a YAML/JSON file of model fields, or undefined for none
+ * @param sets `path=value` overrides
+ */
+export async function fileAndSetOverrides(
+  configFile: string | undefined,
+  sets: readonly string[] = [],
+): Promise<Override[]> {
+  const file = configFile ? [fileOverride(await readConfigFile(configFile), configFile)] : [];
+  return [...file, ...toOverrides(sets)];
+}
+
+/**
+ * Registry defaults of `name` ← `overrides` ← `sets`, validated strictly.
  * @example
  * ```ts
  * const c = resolveModelConfig("slak_tiny", { sets: ["kernelSizes=[61,59,57,13]"] });
@@ -40,39 +104,17 @@ export function variantConfig(name: string): ModelConfig {
  * ```
  */
 export function resolveModelConfig(name: string, opts: ResolveOptions = {}): ModelConfig {
-  return resolveModelConfigFrom(variantConfig(name), `model ${name}`, {
-    sets: opts.sets,
-    overrides: opts.overrides,
-  });
+  const where = `model ${name}`;
+  return resolveModel(variantConfig(name), optionOverrides(opts, where), where);
 }
 
-/** As {@link resolveModelConfig}, starting from an explicit base config. */
-export function resolveModelConfigFrom(
-  base: ModelConfig,
-  where: string,
-  opts: Omit<ResolveOptions, "configFile"> & {
-    fileValue?: Record<string, unknown> | undefined;
-    fileName?: string | undefined;
-  },
-): ModelConfig {
-  let cur = base as unknown as Record<string, unknown>;
-  if (opts.fileValue) cur = mergeStrict(cur, opts.fileValue, `config ${opts.fileName ?? "file"}`);
-  if (opts.overrides) cur = mergeStrict(cur, opts.overrides, where);
-  for (const s of opts.sets ?? []) cur = applySet(cur, parseSet(s));
-  const src = opts.sets?.length ? `${where} with --set` : where;
-  return canonicalModelConfig(validate(ModelConfigSchema, cur, src));
-}
-
-/** {@link resolveModelConfig} reading `configFile` first. */
+/** {@link resolveModelConfig} with `configFile` (if given) layered first. */
 export async function resolveModelConfigWithFile(
   name: string,
-  opts: ResolveOptions,
+  opts: ResolveFileOptions,
 ): Promise<ModelConfig> {
+  const where = `model ${name}`;
   const base = variantConfig(name);
-  const fileValue = opts.configFile ? await readConfigFile(opts.configFile) : undefined;
-  return resolveModelConfigFrom(base, `model ${name}`, {
-    ...opts,
-    fileValue,
-    fileName: opts.configFile,
-  });
+  const fromFile = await fileAndSetOverrides(opts.configFile, []);
+  return resolveModel(base, [...fromFile, ...optionOverrides(opts, where)], where);
 }

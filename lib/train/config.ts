@@ -7,15 +7,12 @@
  * @module
  */
 import { z } from "zod";
+import type { OpenPaths } from "../config/layering.ts";
+import { NamedOverridesSchema } from "../config/named.ts";
 import { DataConfigSchema } from "../data/config.ts";
 
-/** `model`: a registry name plus overrides of any model field. */
-export const TrainModelSchema = z.strictObject({
-  /** Registry name (see `slak models`). */
-  name: z.string(),
-  /** Model fields layered over the registry defaults (checked strictly at resolution). */
-  overrides: z.record(z.string(), z.unknown()).default({}),
-});
+/** `model`: a registry name plus overrides of any model field (`{name, overrides}`). */
+export const TrainModelSchema = NamedOverridesSchema;
 
 /** `optimizer`: AdamW with decoupled weight decay (none on 1-D parameters and biases). */
 export const OptimizerSchema = z.strictObject({
@@ -85,6 +82,14 @@ export const TrainConfigSchema = z.strictObject({
   regularization: RegularizationSchema.default(RegularizationSchema.parse({})),
   run: RunSchema.default(RunSchema.parse({})),
 });
+
+/**
+ * Free-form sections of a training config: overrides may create keys under them, and a mapping
+ * given for them replaces them (`--set data={kind: cifar, path: ...}` switches the data set). The
+ * model `overrides` map is checked against the model config when it is resolved, and the `data`
+ * section (whose fields depend on its `kind`) by its schema; everything else is strict.
+ */
+export const TRAIN_OPEN_PATHS: OpenPaths = ["model.overrides", "data"];
 
 /** A parsed training config (defaults applied). */
 export type TrainConfig = z.output<typeof TrainConfigSchema>;

@@ -1,16 +1,26 @@
 /**
- * Resolving a training config: file value ← `--set` overrides, validated strictly, with the model
- * config expanded from `model.name` + `model.overrides` and the data set's class and channel
- * counts filled in.
+ * The one training-config resolver: the file's value (defaults filled) ← overrides (spec level
+ * patches, `--set` flags) layered strictly outside the open paths `model.overrides` and `data`,
+ * validated, with the model config expanded from `model.name` + `model.overrides`, the data set's
+ * class and channel counts filled in, and the image size checked against the model.
  *
  * @module
  */
-import { applySet, parseSet, readConfigFile, validate } from "../config/layering.ts";
+import {
+  applyOverrides,
+  layerLabel,
+  type OverrideInput,
+  overridesOf,
+  readConfigFile,
+  toOverrides,
+  validate,
+} from "../config/layering.ts";
 import type { ModelConfig } from "../config/model_config.ts";
-import { channelsOf, type DataConfig } from "../data/config.ts";
-import { resolveModelConfigFrom, variantConfig } from "../models/resolve.ts";
+import { channelsOf, type DataConfig, imageSideOf } from "../data/config.ts";
+import { stageMaps } from "../models/count.ts";
+import { resolveModel, variantConfig } from "../models/resolve.ts";
 import { ConfigError, DataError } from "../util/errors.ts";
-import { type TrainConfig, TrainConfigSchema } from "./config.ts";
+import { TRAIN_OPEN_PATHS, type TrainConfig, TrainConfigSchema } from "./config.ts";
 
 /** A validated training config plus the fully resolved model config. */
 export type ResolvedTrainConfig = TrainConfig & {
@@ -48,22 +58,60 @@ export function dataShape(data: DataConfig): { numClasses: number; inChannels: n
   }
 }
 
-const OVERRIDES = ["model", "overrides"];
+/** Whether every stage of the network keeps at least one pixel of a `side × side` input. */
+function inputFits(side: number): boolean {
+  return stageMaps(side, side).every(([h, w]) => h >= 1 && w >= 1);
+}
+
+/**
+ * The smallest input side the networks accept: the 4×4/4 stem and the three 2×2/2 downsamplings
+ * each floor the map size, and the last stage needs at least one pixel (32).
+ */
+export function minInputSide(): number {
+  let side = 1;
+  while (!inputFits(side)) side++;
+  return side;
+}
+
+/**
+ * Checks that the images of `data` are large enough for the network; otherwise a ConfigError
+ * naming the `data` field that decides the size and its allowed values.
+ * @param data the data config
+ * @param where label of the message (the config file)
+ */
+export function checkImageSize(data: DataConfig, where: string): void {
+  const img = imageSideOf(data);
+  if (inputFits(img.side)) return;
+  const min = minInputSide();
+  const s = img.setting;
+  let allowed = "";
+  if (s !== null) {
+    const values = "min" in s.values
+      ? `${Math.max(min, s.values.min)}..${s.values.max}`
+      : s.values.filter(inputFits).join(", ");
+    allowed = `; allowed: data.${s.field} ${values}`;
+  }
+  throw new ConfigError(
+    `${where}: data.${img.field}: ${img.value} gives ${img.side}x${img.side} ${data.kind} images, ` +
+      `smaller than the ${min}x${min} the model needs (a 4x4 stem, then three 2x2 ` +
+      `downsamplings)${allowed}`,
+  );
+}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**
- * Validates a training config value (as read from a file), applies `--set path=value` overrides
- * (`--set model.overrides.kernelSizes=[7,7,7,7]` adds a model field, `--set data={kind: cifar, ...}`
- * replaces the data section; any other path must exist)
- * and resolves the model config. `numClasses` and `inChannels` come from the data set unless
- * overridden; an override that contradicts the data set is a ConfigError.
+ * Validates a training config value (as read from a file), layers overrides over it (spec
+ * patches or `--set path=value` texts: `model.overrides.kernelSizes=[7,7,7,7]` adds a model field,
+ * `data={kind: cifar, ...}` replaces the data section, any other path must exist) and resolves
+ * the model config. `numClasses` and `inChannels` come from the data set unless overridden; an
+ * override that contradicts the data set, or images too small for the model, is a ConfigError.
  *
  * @param input the parsed config file (a mapping)
  * @param where the file name (or another label) for error messages
- * @param sets `path=value` overrides, applied in order
+ * @param overrides `path=value` texts or parsed overrides, applied in order
  * @example
  * ```ts
  * const c = resolveTrainConfig({ model: { name: "slak_nano" }, data: { kind: "pathfinder" } },
@@ -74,36 +122,17 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function resolveTrainConfig(
   input: unknown,
   where: string,
-  sets: readonly string[] = [],
+  overrides: readonly OverrideInput[] = [],
 ): ResolvedTrainConfig {
   if (!isObject(input)) {
     throw new ConfigError(
       `${where}: a training config must be a mapping with sections model, data`,
     );
   }
-  let cur = validate(TrainConfigSchema, input, where) as unknown as Record<string, unknown>;
-  for (const text of sets) {
-    const set = parseSet(text);
-    const p = set.path;
-    if (p.length === 1 && p[0] === "data" && isObject(set.value)) {
-      // a whole data section replaces the old one (it may be of another kind)
-      cur = { ...cur, data: set.value };
-    } else if (p.length > 2 && p[0] === OVERRIDES[0] && p[1] === OVERRIDES[1]) {
-      const root = structuredClone(cur);
-      const model = root.model as Record<string, unknown>;
-      const ov = { ...(model.overrides as Record<string, unknown>) };
-      if (p.length !== 3) {
-        throw new ConfigError(`--set "${text}": model overrides take one field name`);
-      }
-      ov[p[2]!] = set.value;
-      model.overrides = ov;
-      cur = root;
-    } else {
-      cur = applySet(cur, set);
-    }
-  }
-  const src = sets.length ? `${where} with --set` : where;
-  const config = validate(TrainConfigSchema, cur, src);
+  const list = toOverrides(overrides);
+  const base = validate(TrainConfigSchema, input, where) as unknown as Record<string, unknown>;
+  const src = layerLabel(where, list);
+  const config = validate(TrainConfigSchema, applyOverrides(base, list, TRAIN_OPEN_PATHS), src);
   const shape = dataShape(config.data);
   const ov = { ...config.model.overrides };
   for (const key of ["numClasses", "inChannels"] as const) {
@@ -118,11 +147,13 @@ export function resolveTrainConfig(
     }
     ov[key] = shape[key];
   }
-  const modelConfig = resolveModelConfigFrom(
+  const modelWhere = `${src}: model "${config.model.name}" overrides`;
+  const modelConfig = resolveModel(
     variantConfig(config.model.name),
-    `${src}: model "${config.model.name}" overrides`,
-    { overrides: ov },
+    overridesOf(ov, modelWhere),
+    modelWhere,
   );
+  checkImageSize(config.data, src);
   return { ...config, modelConfig };
 }
 
@@ -133,7 +164,7 @@ export function resolveTrainConfig(
  */
 export async function loadTrainConfig(
   path: string,
-  sets: readonly string[] = [],
+  sets: readonly OverrideInput[] = [],
 ): Promise<ResolvedTrainConfig> {
   return resolveTrainConfig(await readConfigFile(path), path, sets);
 }

@@ -5,8 +5,9 @@
  * @module
  */
 import { Option } from "commander";
-import { type BackendName, initBackend } from "../lib/ops/mod.ts";
+import { type BackendName, initBackendSelection } from "../lib/ops/mod.ts";
 import { tf } from "../lib/tf.ts";
+import { UserError } from "../lib/util/errors.ts";
 
 /** Flags every command understands. */
 export interface CommonFlags {
@@ -42,12 +43,23 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** Parses a positive integer flag or throws with the flag's name. */
+/** Parses a positive integer flag; anything else is a usage error (64) naming the flag. */
 export function positiveInt(flag: string): (v: string) => number {
   return (v: string) => {
-    const n = Number(v);
+    const n = v.trim() === "" ? NaN : Number(v);
     if (!Number.isInteger(n) || n < 1) {
-      throw new Error(`option '${flag}' must be a positive integer, got "${v}"`);
+      throw new UserError(`option '${flag}' must be a positive integer, got "${v}"`);
+    }
+    return n;
+  };
+}
+
+/** Parses an integer flag (any sign); anything else is a usage error (64) naming the flag. */
+export function integer(flag: string): (v: string) => number {
+  return (v: string) => {
+    const n = v.trim() === "" ? NaN : Number(v);
+    if (!Number.isSafeInteger(n)) {
+      throw new UserError(`option '${flag}' must be an integer, got "${v}"`);
     }
     return n;
   };
@@ -55,12 +67,18 @@ export function positiveInt(flag: string): (v: string) => number {
 
 /**
  * Mesa's Vulkan loader complains on stderr when XDG_RUNTIME_DIR is unset (containers, CI); give it
- * a private folder so the complaint does not drown the CLI's own output.
+ * a private folder so the complaint does not drown the CLI's own output. The folder lives until
+ * the process ends (the `unload` event, also sent by `Deno.exit`) and is removed then.
  */
 export function quietMesa(): void {
-  if (!Deno.env.get("XDG_RUNTIME_DIR")) {
-    Deno.env.set("XDG_RUNTIME_DIR", Deno.makeTempDirSync({ prefix: "slak-xdg-" }));
-  }
+  if (Deno.env.get("XDG_RUNTIME_DIR")) return;
+  const dir = Deno.makeTempDirSync({ prefix: "slak-xdg-" });
+  Deno.env.set("XDG_RUNTIME_DIR", dir);
+  globalThis.addEventListener("unload", () => {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch { /* already gone */ }
+  });
 }
 
 /** Information about the selected backend, for logs and run records. */
@@ -69,10 +87,13 @@ export interface BackendInfo {
   adapter: string | null;
 }
 
-/** Selects the backend (auto = webgpu when an adapter exists) and reports it on stderr. */
+/**
+ * Selects the backend (auto = webgpu on a hardware adapter, else cpu) and reports it on stderr in
+ * one line; for auto the line says what was chosen and why.
+ */
 export async function selectBackend(name: BackendName, flags: CommonFlags): Promise<BackendInfo> {
   quietMesa();
-  const backend = await initBackend(name);
+  const { backend, autoChoice } = await initBackendSelection(name);
   let adapter: string | null = null;
   if (backend === "webgpu") {
     try {
@@ -83,7 +104,8 @@ export async function selectBackend(name: BackendName, flags: CommonFlags): Prom
       adapter = null;
     }
   }
-  info(flags, `backend: ${backend}${adapter ? ` (${adapter})` : ""} · tfjs ${tf.version_core}`);
+  const choice = autoChoice ?? `backend: ${backend}${adapter ? ` (${adapter})` : ""}`;
+  info(flags, `${choice} · tfjs ${tf.version_core}`);
   return { backend, adapter };
 }
 

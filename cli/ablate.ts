@@ -1,8 +1,9 @@
 /**
  * `slak ablate NAME`: expands an ablation spec (configs/ablations/NAME.yaml, or a spec file path)
  * at a scale, saves the plan in the sweep folder, runs this shard's runs (skipping finished ones,
- * resuming interrupted ones, each under a lock), keeps going past failures, and prints the merged
- * table at the end (stdout; progress on stderr). Exits non-zero when a run failed.
+ * resuming interrupted ones, each under a lock), keeps going past failures (but stops at a full
+ * disk, read-only folder or missing permission), and prints the merged table at the end (stdout;
+ * progress on stderr). Exits non-zero when a run failed (73/74 when the environment stopped it).
  *
  * @module
  */
@@ -26,7 +27,6 @@ import {
   scaleOf,
   selectRuns,
   shardRuns,
-  writeTables,
 } from "../lib/experiments/mod.ts";
 import {
   type ResolvedTrainConfig,
@@ -38,7 +38,7 @@ import { choices, EXIT, UserError } from "../lib/util/errors.ts";
 import { collect, info, out, positiveInt, selectBackend, textTable } from "./_common.ts";
 import { describeModel } from "../lib/experiments/aggregate.ts";
 import type { ModelConfig } from "../lib/config/model_config.ts";
-import { tableJson } from "./table.ts";
+import { tableJson, tableOf } from "./table.ts";
 import { StatusLine, stepText } from "./_progress.ts";
 
 const BACKENDS = ["auto", "cpu", "webgpu"] as const;
@@ -98,6 +98,8 @@ function eventLine(e: Exclude<RunnerEvent, { type: "progress" }>): string {
       return `  ✗ ${e.run.name} failed: ${e.message}`;
     case "interrupted":
       return `  ■ ${e.run.name} interrupted (checkpoint kept; rerun to resume)`;
+    case "stopped":
+      return `  ■ stopping the sweep: ${e.message}; ${e.notStarted} runs not started`;
   }
 }
 
@@ -228,20 +230,29 @@ export function ablateCommand() {
         status.clear();
         for (const s of sigs) Deno.removeSignalListener(s, onSignal);
       }
-      const table = await writeTables(dir);
+      const table = await tableOf(dir, flags);
       if (opts.json) out(JSON.stringify(tableJson(table), null, 2));
       else out(table.markdown.trimEnd());
       info(
         flags,
         `shard ${shard.index}/${shard.count}: ${summary.ran.length} ran, ${summary.skipped.length} ` +
           `already done, ${summary.busy.length} locked elsewhere, ${summary.failed.length} failed` +
-          ` · tables in ${dir}`,
+          (table.files.length ? ` · tables in ${dir}` : ""),
       );
       if (summary.interrupted) {
         throw new UserError("interrupted; rerun the same command to resume", EXIT.interrupted);
       }
+      const list = summary.failed.map((f) => `\n  ${f.name} [${f.id}]: ${f.message}`).join("");
+      if (summary.stopped) {
+        // Disk full, read-only folder or no permission: every later run would fail the same way.
+        throw new UserError(
+          `sweep stopped: ${summary.stopped.message}; ${summary.stopped.notStarted} of ` +
+            `${summary.planned} runs not started (free space or fix permissions, then rerun to ` +
+            `resume):${list}`,
+          summary.stopped.exitCode,
+        );
+      }
       if (summary.failed.length) {
-        const list = summary.failed.map((f) => `\n  ${f.name} [${f.id}]: ${f.message}`).join("");
         throw new UserError(
           `${summary.failed.length} of ${summary.planned} runs failed (error.json in each run ` +
             `folder; rerun to retry):${list}`,

@@ -32,11 +32,17 @@ import {
 import { checkNchwInput } from "../lib/models/predict.ts";
 import { tf } from "../lib/tf.ts";
 import { ConfigError, DataError, UserError } from "../lib/util/errors.ts";
-import { writeFileAtomic, writeJsonAtomic, writeTextAtomic } from "../lib/util/fs.ts";
+import {
+  probeWritable,
+  writeFileAtomic,
+  writeJsonAtomic,
+  writeTextAtomic,
+} from "../lib/util/fs.ts";
 import {
   backendOption,
   collect,
   info,
+  integer,
   out,
   positiveInt,
   selectBackend,
@@ -226,11 +232,13 @@ export function erfCommand() {
     .option("--config <file>", "YAML/JSON file of model fields")
     .option("--set <path=value>", "override a model field (repeatable)", collect, [] as string[])
     .option("--ema", "load the model_ema entry of a training checkpoint")
-    .option("--seed <n>", "init seed when no --weights are given", (v) => Number(v), 0)
+    .option("--seed <n>", "init seed when no --weights are given", integer("--seed"), 0)
     .option("--batch-size <n>", "images per backward pass", positiveInt("--batch-size"), 4)
     .addOption(backendOption())
     .option("--quiet", "no progress on stderr")
     .action(async (modelName, opts) => {
+      // Before loading and computing: a read-only or forbidden output folder fails now.
+      probeWritable(opts.out, true);
       if (opts.compare) {
         if (opts.compare.length < 1) throw new UserError("--compare needs at least one folder");
         await compare(opts.compare, opts.out, opts);

@@ -20,7 +20,7 @@ import {
 } from "../lib/models/mod.ts";
 import { checkNchwInput } from "../lib/models/predict.ts";
 import { DataError } from "../lib/util/errors.ts";
-import { writeFileAtomic } from "../lib/util/fs.ts";
+import { probeWritable, writeFileAtomic } from "../lib/util/fs.ts";
 import { backendOption, collect, info, positiveInt, selectBackend } from "./_common.ts";
 import { modelForWeights } from "./_model_source.ts";
 import { inferMerged } from "./_infer_merged.ts";
@@ -60,6 +60,8 @@ export function inferCommand() {
       ).choices(["auto", "on", "off"] as const).default("auto" as const),
     )
     .action(async (model, opts) => {
+      // Before loading and computing: a read-only or forbidden output folder fails now.
+      probeWritable(opts.output);
       const { config, weights } = await modelForWeights(model, opts.weights, opts);
       const form = mergedFormOf(weights, opts.weights);
       if (form !== null) {

@@ -1,11 +1,13 @@
 /**
  * The `slak` command line. Each subcommand lives in its own file; this one wires them and turns
- * errors into one clear line on stderr and a non-zero exit code (`--debug` shows the stack).
+ * errors into one clear line on stderr and a non-zero exit code (`--debug` shows the stack): the
+ * user's errors 64/65/78, the environment's (disk full, read-only, no permission) 73/74, bugs 1.
  *
  * @module
  */
 import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../lib/util/errors.ts";
+import { describeFsError } from "../lib/util/fs.ts";
 import { red } from "./_common.ts";
 import { ablateCommand } from "./ablate.ts";
 import { benchCommand } from "./bench.ts";
@@ -57,10 +59,12 @@ export async function main(argv: string[]): Promise<number> {
       if (e.exitCode === 0) return EXIT.ok; // --help, --version
       return EXIT.usage; // commander already printed "error: ..."
     }
-    if (e instanceof UserError) {
-      console.error(red(`slak: error: ${e.message}`));
-      if (debug) console.error(e.stack);
-      return e.exitCode;
+    // A full disk or a read-only folder met outside the atomic writers: one line all the same.
+    const known = e instanceof UserError ? e : describeFsError(e);
+    if (known !== null) {
+      console.error(red(`slak: error: ${known.message}`));
+      if (debug) console.error((e as Error).stack);
+      return known.exitCode;
     }
     console.error(red(`slak: error: ${(e as Error)?.message ?? String(e)}`));
     if (debug) console.error((e as Error)?.stack);

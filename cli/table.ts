@@ -1,20 +1,40 @@
 /**
  * `slak table DIR`: merges a sweep folder (shard folders copied together are one folder) into
  * DIR/results.jsonl, DIR/table.csv, DIR/table.md (+ plot.svg/plot.png for specs with a plot) and
- * prints the table as Markdown, CSV or JSON.
+ * prints the table as Markdown, CSV or JSON. A folder that cannot be written (read-only, full
+ * disk, no permission) still prints, with a warning instead of the files.
  *
  * @module
  */
 import { Command } from "commander";
-import { runJson, type SweepTable, writeTables } from "../lib/experiments/mod.ts";
+import { buildTables, runJson, saveTables, type SweepTable } from "../lib/experiments/mod.ts";
 import { choices, UserError } from "../lib/util/errors.ts";
-import { info, out } from "./_common.ts";
+import { describeFsError } from "../lib/util/fs.ts";
+import { type CommonFlags, info, out } from "./_common.ts";
 
 const FORMATS = ["md", "csv", "json"] as const;
 
 /** `{"runs": [...], "rows": [...]}` of a table. */
 export function tableJson(t: SweepTable): { runs: unknown[]; rows: unknown[] } {
   return { runs: t.runs.map(runJson), rows: t.rows };
+}
+
+/**
+ * Builds the table of sweep folder `dir` and writes its files there; when the environment refuses
+ * the writes (read-only folder, full disk, no permission) warns on stderr and returns the table
+ * unwritten (`files` empty), so that it can still be printed.
+ */
+export async function tableOf(dir: string, flags: CommonFlags): Promise<SweepTable> {
+  const t = buildTables(dir);
+  try {
+    await saveTables(dir, t);
+    info(flags, `wrote ${t.files.join(", ")}`);
+  } catch (e) {
+    const env = describeFsError(e);
+    if (env === null) throw e;
+    console.error(`slak: warning: ${env.message}; table printed, files not written`);
+  }
+  return t;
 }
 
 /** The `table` subcommand. */
@@ -28,8 +48,7 @@ export function tableCommand() {
       if (!(FORMATS as readonly string[]).includes(opts.format)) {
         throw new UserError(`--format "${opts.format}": valid formats: ${choices(FORMATS)}`);
       }
-      const t = await writeTables(dir);
-      info({ quiet: opts.quiet }, `wrote ${t.files.join(", ")}`);
+      const t = await tableOf(dir, { quiet: opts.quiet });
       if (opts.format === "json") out(JSON.stringify(tableJson(t), null, 2));
       else if (opts.format === "csv") out(t.csv.trimEnd());
       else out(t.markdown.trimEnd());

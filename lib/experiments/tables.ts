@@ -25,12 +25,14 @@ export interface SweepTable {
   rows: TableRow[];
   markdown: string;
   csv: string;
-  /** Files written. */
+  /** The plot (specs with a plot and enough rows), else null. */
+  svg: string | null;
+  /** Files written (empty until {@link saveTables}). */
   files: string[];
 }
 
-/** Builds the table of `dir` and writes its files (atomically). */
-export async function writeTables(dir: string): Promise<SweepTable> {
+/** Builds the table of `dir`, reading only (nothing is written, no lock is taken). */
+export function buildTables(dir: string): SweepTable {
   const plan = readPlan(dir);
   if (!plan) {
     throw new UserError(
@@ -42,27 +44,46 @@ export async function writeTables(dir: string): Promise<SweepTable> {
   const rows = buildRows(spec, plan, runs);
   const markdown = renderMarkdown(spec, plan, rows, runs);
   const csv = renderCsv(spec, plan, rows);
-  const files = [layout.resultsJsonl(dir), layout.tableCsv(dir), layout.tableMd(dir)];
-  await writeTextAtomic(files[0]!, runs.map((r) => JSON.stringify(runJson(r))).join("\n") + "\n");
-  await writeTextAtomic(files[1]!, csv);
-  await writeTextAtomic(files[2]!, FMT_IGNORE + markdown);
-  if (spec.plot) {
-    const svg = plotSvg(rows, {
+  const svg = spec.plot
+    ? plotSvg(rows, {
       x: spec.plot.x,
       series: spec.plot.series,
       title: `${spec.title} (${plan.scale})`,
       xLabel: spec.plot.xLabel ?? spec.plot.x,
       yLabel: `${spec.metric === "top5" ? "top-5" : "top-1"} accuracy (%)`,
-    });
-    if (svg) {
-      await writeTextAtomic(layout.plotSvg(dir), FMT_IGNORE + svg);
-      files.push(layout.plotSvg(dir));
-      const png = await svgToPng(svg);
-      if (png) {
-        await writeFileAtomic(layout.plotPng(dir), png);
-        files.push(layout.plotPng(dir));
-      }
+    })
+    : null;
+  return { plan, runs, rows, markdown, csv, svg: svg || null, files: [] };
+}
+
+/**
+ * Writes the files of table `t` into `dir` (atomically) and records them in `t.files`. A full
+ * disk or read-only folder throws an `EnvironmentError` naming the file.
+ */
+export async function saveTables(dir: string, t: SweepTable): Promise<string[]> {
+  const files = [layout.resultsJsonl(dir), layout.tableCsv(dir), layout.tableMd(dir)];
+  await writeTextAtomic(
+    files[0]!,
+    t.runs.map((r) => JSON.stringify(runJson(r))).join("\n") + "\n",
+  );
+  await writeTextAtomic(files[1]!, t.csv);
+  await writeTextAtomic(files[2]!, FMT_IGNORE + t.markdown);
+  if (t.svg) {
+    await writeTextAtomic(layout.plotSvg(dir), FMT_IGNORE + t.svg);
+    files.push(layout.plotSvg(dir));
+    const png = await svgToPng(t.svg);
+    if (png) {
+      await writeFileAtomic(layout.plotPng(dir), png);
+      files.push(layout.plotPng(dir));
     }
   }
-  return { plan, runs, rows, markdown, csv, files };
+  t.files = files;
+  return files;
+}
+
+/** Builds the table of `dir` and writes its files (atomically). */
+export async function writeTables(dir: string): Promise<SweepTable> {
+  const t = buildTables(dir);
+  await saveTables(dir, t);
+  return t;
 }

@@ -10,6 +10,12 @@ export const EXIT = {
   failure: 1,
   usage: 64,
   data: 65,
+  /** An output file or folder cannot be created: permission denied, read-only file system. */
+  cantCreate: 73,
+  /** Writing failed: no space left on the device, disk quota exceeded. */
+  ioError: 74,
+  /** Temporary: another process holds the run folder; retry when it is done. */
+  tempFail: 75,
   config: 78,
   interrupted: 130,
 } as const;
@@ -45,6 +51,31 @@ export class DataError extends UserError {
   constructor(message: string) {
     super(message, EXIT.data);
     this.name = "DataError";
+  }
+}
+
+/**
+ * The environment refused a file operation (no space left, quota exceeded, read-only file system,
+ * permission denied). Not the user's input and not a bug: the CLI prints one line naming the path
+ * and the cause and exits with {@link EXIT.cantCreate} or {@link EXIT.ioError}. Build it with
+ * `describeFsError` from lib/util/fs.ts, which holds the errno mapping.
+ */
+export class EnvironmentError extends UserError {
+  /** The file or folder the operation was about (null when unknown). */
+  readonly path: string | null;
+  /** The errno name (`ENOSPC`, `EROFS`, `EACCES`, `EPERM`, `EDQUOT`) or `NotCapable`. */
+  readonly code: string;
+  /**
+   * @param message one line naming the path and the cause
+   * @param code errno name of the cause
+   * @param path the path concerned, or null
+   * @param exitCode {@link EXIT.cantCreate} or {@link EXIT.ioError}
+   */
+  constructor(message: string, code: string, path: string | null, exitCode: number) {
+    super(message, exitCode);
+    this.name = "EnvironmentError";
+    this.code = code;
+    this.path = path;
   }
 }
 

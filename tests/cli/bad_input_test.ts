@@ -7,6 +7,8 @@ import { ownLines, runCli } from "./_run.ts";
 
 const FIX = new URL("../fixtures/official/slak_decomposed/", import.meta.url).pathname;
 const tmp = await Deno.makeTempDir({ prefix: "slak-cli-" });
+// Shared by every test of this file: removed when the test process ends.
+globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));
 const fixtureModel = `${tmp}/fixture_model.json`;
 await Deno.writeTextFile(
   fixtureModel,

@@ -59,30 +59,33 @@ Deno.test("resolveModelConfig() layers --set over the registry and validates", (
 
 Deno.test("resolveModelConfigWithFile() reads YAML and rejects unknown keys naming the file", async () => {
   const dir = await Deno.makeTempDir();
-  const ok = `${dir}/ok.yaml`;
-  await Deno.writeTextFile(ok, "# ablation rung\nkernelSizes: [31, 29, 27, 13]\nsparsity: 0\n");
-  const c = await resolveModelConfigWithFile("slak_tiny", {
-    configFile: ok,
-    sets: ["sparsity=0.5"],
-  });
-  assert.deepEqual(c.kernelSizes, [31, 29, 27, 13]);
-  assert.equal(c.sparsity, 0.5);
-  const typo = `${dir}/typo.yaml`;
-  await Deno.writeTextFile(typo, "widht: 1.5\n");
-  await assert.rejects(
-    () => resolveModelConfigWithFile("slak_tiny", { configFile: typo }),
-    (e: Error) =>
-      e instanceof ConfigError && e.message.includes(typo) && e.message.includes("widht"),
-  );
-  await assert.rejects(
-    () => resolveModelConfigWithFile("slak_tiny", { configFile: `${dir}/missing.yaml` }),
-    /not found/,
-  );
-  const broken = `${dir}/broken.yaml`;
-  await Deno.writeTextFile(broken, "kernelSizes: [31, 29\n");
-  await assert.rejects(
-    () => resolveModelConfigWithFile("slak_tiny", { configFile: broken }),
-    /Cannot parse/,
-  );
-  await Deno.remove(dir, { recursive: true });
+  try {
+    const ok = `${dir}/ok.yaml`;
+    await Deno.writeTextFile(ok, "# ablation rung\nkernelSizes: [31, 29, 27, 13]\nsparsity: 0\n");
+    const c = await resolveModelConfigWithFile("slak_tiny", {
+      configFile: ok,
+      sets: ["sparsity=0.5"],
+    });
+    assert.deepEqual(c.kernelSizes, [31, 29, 27, 13]);
+    assert.equal(c.sparsity, 0.5);
+    const typo = `${dir}/typo.yaml`;
+    await Deno.writeTextFile(typo, "widht: 1.5\n");
+    await assert.rejects(
+      () => resolveModelConfigWithFile("slak_tiny", { configFile: typo }),
+      (e: Error) =>
+        e instanceof ConfigError && e.message.includes(typo) && e.message.includes("widht"),
+    );
+    await assert.rejects(
+      () => resolveModelConfigWithFile("slak_tiny", { configFile: `${dir}/missing.yaml` }),
+      /not found/,
+    );
+    const broken = `${dir}/broken.yaml`;
+    await Deno.writeTextFile(broken, "kernelSizes: [31, 29\n");
+    await assert.rejects(
+      () => resolveModelConfigWithFile("slak_tiny", { configFile: broken }),
+      /Cannot parse/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

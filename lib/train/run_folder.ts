@@ -6,8 +6,9 @@
  *
  * @module
  */
+import { checkDataSource } from "../data/preflight.ts";
 import { writeWeightsFile } from "../models/weights_file.ts";
-import { ConfigError, UserError } from "../util/errors.ts";
+import { ConfigError, EXIT, UserError } from "../util/errors.ts";
 import { exists, writeJsonAtomic } from "../util/fs.ts";
 import { acquireLock, heartbeat, type HeldLock, type LockInfo, releaseLock } from "../util/lock.ts";
 import { type LoadedState, readState, type TrainState, writeState } from "./checkpoint.ts";
@@ -71,7 +72,7 @@ export class RunFolder {
 
   /**
    * Opens `opts.outDir` for `config`: the finished result when resuming a finished run, else the
-   * locked folder (config.json and meta.json written, metrics.jsonl cut back or emptied).
+   * locked folder, after checking the data paths (nothing is created for a missing data set) (config.json and meta.json written, metrics.jsonl cut back or emptied).
    *
    * @throws UserError for a non-empty folder without `resume` or a folder another live process
    *   trains into; ConfigError for a config that differs from the run being resumed
@@ -83,6 +84,7 @@ export class RunFolder {
     const files = runFiles(opts.outDir);
     const resume = opts.resume ?? false;
     if (resume && await exists(files.result)) return { done: await readResult(files.result) };
+    await checkDataSource(config.data);
     if (!resume && !(await isEmptyDir(opts.outDir))) {
       throw new UserError(
         `Output folder ${opts.outDir} is not empty; pass --resume to continue the run in it, ` +
@@ -95,6 +97,7 @@ export class RunFolder {
       throw new UserError(
         `${opts.outDir} is in use: ${holderText(got.holder)} is training into it; ` +
           `wait for it to finish or stop it (a lock left by a killed process is taken over)`,
+        EXIT.tempFail,
       );
     }
     try {

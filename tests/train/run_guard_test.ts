@@ -46,7 +46,7 @@ Deno.test("a second slak train --resume on a busy folder exits with one line; a 
     try {
       assert.ok(await waitFor(`${out}/checkpoints/state.safetensors`, 60_000), "first run started");
       const second = await runCli(trainArgs(out, extra).concat(["--resume"]));
-      assert.equal(second.code, 64, second.stderr);
+      assert.equal(second.code, 75, second.stderr);
       const lines = ownLines(second.stderr);
       assert.equal(lines.length, 1, second.stderr);
       assert.match(lines[0]!, /is in use: process \d+ on .* is training into it/);

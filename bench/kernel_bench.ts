@@ -97,17 +97,19 @@ async function timeOnce(fn: () => tf.Tensor): Promise<number> {
 
 function summarize(samples: number[]): Timing {
   const s = [...samples].sort((a, b) => a - b);
+  if (s.length === 0) throw new Error("kernel bench: no timing samples (rounds must be >= 1)");
   const mid = s.length >> 1;
-  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-  return { median, min: s[0], samples };
+  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { median, min: s[0]!, samples };
 }
 
 function relError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  if (got.length !== want.length) return Infinity;
   let d = 0;
   let scale = 0;
   for (let i = 0; i < want.length; i++) {
-    d = Math.max(d, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
+    d = Math.max(d, Math.abs(got[i]! - want[i]!));
+    scale = Math.max(scale, Math.abs(want[i]!));
   }
   return d / Math.max(scale, 1e-30);
 }
@@ -147,9 +149,11 @@ export async function runKernelBench(opts: KernelBenchOptions): Promise<ShapeRes
       }
       onProgress?.(
         `${s.id} round ${r + 1}/${rounds}: ` +
-          PASSES.map((p) =>
-            `${p} tfjs ${samples.tfjs[p][r].toFixed(1)} / ours ${samples.ours[p][r].toFixed(1)} ms`
-          ).join(", "),
+          PASSES.map((p) => {
+            // Round r's sample was pushed for every pass just above.
+            const [t, o] = [samples.tfjs[p][r]!, samples.ours[p][r]!];
+            return `${p} tfjs ${t.toFixed(1)} / ours ${o.toFixed(1)} ms`;
+          }).join(", "),
       );
     }
     const timings = (k: "tfjs" | "ours") =>

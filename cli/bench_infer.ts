@@ -18,6 +18,7 @@ import {
   forwardMerged,
   loadStateDict,
   mergedFormsFor,
+  type MergedForwardOptions,
   type Model,
   reparameterize,
   resolveModelConfig,
@@ -100,7 +101,7 @@ export function benchInferCommand() {
       const plan: {
         scale: string;
         config: ModelConfig;
-        weights?: string;
+        weights?: string | undefined;
         base: string;
         size: number;
       }[] = [];
@@ -151,9 +152,13 @@ export function benchInferCommand() {
           const bp = blockPlan(merged, s, 0, side, side, "auto", opts.sparseThreshold);
           return `${bp.density.toFixed(2)}/${bp.workRatio.toFixed(2)}${bp.sparse ? "*" : ""}`;
         });
+        const autoSparse: MergedForwardOptions = {
+          sparse: "auto",
+          ...(opts.sparseThreshold !== undefined ? { sparseThreshold: opts.sparseThreshold } : {}),
+        };
         await add(
           "merged + sparse taps (auto)",
-          () => forwardMerged(merged, x, { sparse: "auto", sparseThreshold: opts.sparseThreshold }),
+          () => forwardMerged(merged, x, autoSparse),
           `density/work per stage ${stages.join(" ")} (* = sparse)`,
         );
         await add("merged + sparse taps (all)", () => forwardMerged(merged, x, { sparse: "on" }));

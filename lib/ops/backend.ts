@@ -14,6 +14,7 @@ export type BackendName = "cpu" | "webgpu" | "auto";
 
 /** The backend {@link initBackendSelection} set, and for "auto" the line saying why. */
 export interface BackendSelection {
+  /** The tfjs backend now active. */
   backend: "cpu" | "webgpu";
   /** For "auto": e.g. `backend auto -> cpu (WebGPU adapter "llvmpipe ..." is ...)`; else null. */
   autoChoice: string | null;

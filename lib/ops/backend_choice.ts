@@ -10,12 +10,12 @@
 
 /** What a WebGPU adapter reports (GPUAdapterInfo's strings and the fallback flag). */
 export interface AdapterFacts {
-  vendor?: string;
-  architecture?: string;
-  device?: string;
-  description?: string;
+  vendor?: string | undefined;
+  architecture?: string | undefined;
+  device?: string | undefined;
+  description?: string | undefined;
   /** GPUAdapter(Info).isFallbackAdapter: true for a software/CPU adapter. */
-  isFallbackAdapter?: boolean;
+  isFallbackAdapter?: boolean | undefined;
 }
 
 /** Why `auto` chose as it did. */

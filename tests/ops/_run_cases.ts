@@ -47,9 +47,11 @@ export async function checkGrads(
       tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), dy))
     );
   const [rx, rw] = loss((a, b) => tf.depthwiseConv2d(a, b, 1, "same"))([x, filter]);
-  const want = [await rx.data(), await rw.data()];
+  if (!rx || !rw) throw new Error("tf.grads (tfjs reference) returned fewer than 2 gradients");
+  const want = [await rx.data(), await rw.data()] as const;
   await tf.setBackend(backend);
   const [gx, gw] = loss((a, b) => largeKernelDepthwiseConv2d(a, b, opts))([x, filter]);
+  if (!gx || !gw) throw new Error("tf.grads (our op) returned fewer than 2 gradients");
   const label = `${backend} ${opts.family ?? "auto"}`;
   assertClose(await gx.data(), want[0], `${label} tf.grads dx`);
   assertClose(await gw.data(), want[1], `${label} tf.grads dW`);

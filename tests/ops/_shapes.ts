@@ -75,8 +75,8 @@ export function assertClose(
   let maxDiff = 0;
   let scale = 0;
   for (let i = 0; i < want.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
+    maxDiff = Math.max(maxDiff, Math.abs(got[i]! - want[i]!));
+    scale = Math.max(scale, Math.abs(want[i]!));
   }
   if (!(maxDiff <= rtol * Math.max(scale, 1e-30))) {
     throw new Error(`${what}: max |diff| ${maxDiff} > ${rtol} x scale ${scale}`);

@@ -132,7 +132,7 @@ Deno.test("adamwUpdate() equals the AdamW formula with decoupled decay and bias 
     biasCorrection2: 1 - 0.999 ** 3,
   };
   const [p2, m2, v2] = adamwUpdate(p, m, v, g, s);
-  const [pv, mv, vv, gv] = [p, m, v, g].map((t) => t.dataSync());
+  const [pv, mv, vv, gv] = [p.dataSync(), m.dataSync(), v.dataSync(), g.dataSync()];
   for (let i = 0; i < n; i++) {
     const mi = 0.9 * mv[i]! + 0.1 * gv[i]!;
     const vi = 0.999 * vv[i]! + 0.001 * gv[i]! ** 2;

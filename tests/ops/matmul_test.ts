@@ -96,11 +96,14 @@ Deno.test("matmulWasm() matches float64 for every transpose case on edge sizes",
 Deno.test("matmulCpu() matches float64 for all transpose cases, chunked rows and k blocks", () => {
   const rng = Rng.stream(12, "matmul-big");
   // m > the row chunk (256); k·n > 2^18 splits k into blocks accumulated across kernel calls
-  const shapes = [[300, 41, 164], [63, 600, 17], [2, 3, 5], [1, 700, 130], [7, 1, 9], [
-    7,
-    600,
-    1001,
-  ]];
+  const shapes: [number, number, number][] = [
+    [300, 41, 164],
+    [63, 600, 17],
+    [2, 3, 5],
+    [1, 700, 130],
+    [7, 1, 9],
+    [7, 600, 1001],
+  ];
   for (const [m, k, n] of shapes) {
     for (const [ta, tb] of CASES) {
       const a = randomArray(rng, m * k);

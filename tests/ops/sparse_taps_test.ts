@@ -17,7 +17,13 @@ import { deviceTaps } from "../../lib/ops/sparse_taps/webgpu_taps.ts";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 
 /** Naive 'same' depthwise conv of NHWC x with a [kh,kw,C] kernel, float64. */
-function naive(x: Float32Array, [n, h, w, c]: number[], k: Float32Array, kh: number, kw: number) {
+function naive(
+  x: Float32Array,
+  [n, h, w, c]: readonly [number, number, number, number],
+  k: Float32Array,
+  kh: number,
+  kw: number,
+) {
   const y = new Float64Array(x.length);
   for (let b = 0; b < n; b++) {
     for (let i = 0; i < h; i++) {
@@ -51,7 +57,7 @@ function sparseKernel(rng: Rng, kh: number, kw: number, c: number, density: numb
 
 function setup(seed: number) {
   const rng = Rng.stream(seed, "sparse");
-  const shape = [2, 9, 12, 5];
+  const shape: [number, number, number, number] = [2, 9, 12, 5];
   const x = Float32Array.from({ length: 2 * 9 * 12 * 5 }, () => rng.normal());
   // 21×3 + 3×21: taps beyond |d| >= 9 rows / 12 cols never touch the input
   const tall = sparseKernel(rng, 21, 3, 5, 0.6);

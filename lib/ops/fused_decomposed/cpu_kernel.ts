@@ -7,7 +7,8 @@ import type { tf } from "../../tf.ts";
 import { depthwiseGeometry } from "../large_depthwise/geometry.ts";
 import { depthwiseForwardCpu } from "../large_depthwise/cpu_forward.ts";
 import { cpuBackend, f32 } from "../_cpu/backend.ts";
-import { SLAK_FUSED_DECOMPOSED } from "./kernel_names.ts";
+import { kernelInputs } from "../kernel_inputs.ts";
+import { FUSED_DECOMPOSED_INPUTS as INPUTS, SLAK_FUSED_DECOMPOSED } from "./kernel_names.ts";
 
 /** y = conv(x, kTall) + conv(x, kWide) + bias on NHWC typed arrays. */
 export function fusedDecomposedCpu(
@@ -19,17 +20,18 @@ export function fusedDecomposedCpu(
   wideShape: readonly number[],
   bias: Float32Array,
 ): Float32Array {
-  const y = depthwiseForwardCpu(x, kTall, depthwiseGeometry(xShape, tallShape));
+  const tall = depthwiseGeometry(xShape, tallShape);
+  const y = depthwiseForwardCpu(x, kTall, tall);
   depthwiseForwardCpu(x, kWide, depthwiseGeometry(xShape, wideShape), y, true);
-  const c = xShape[3];
+  const c = tall.c;
   for (let i = 0; i < y.length; i += c) {
-    for (let j = 0; j < c; j++) y[i + j] += bias[j];
+    for (let j = 0; j < c; j++) y[i + j]! += bias[j]!;
   }
   return y;
 }
 
 function fused({ inputs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
-  const { x, kTall, kWide, bias } = inputs as Record<string, tf.TensorInfo>;
+  const { x, kTall, kWide, bias } = kernelInputs(SLAK_FUSED_DECOMPOSED, inputs, INPUTS);
   const b = cpuBackend(backend);
   const y = fusedDecomposedCpu(
     f32(b, x),

@@ -9,7 +9,8 @@ import { depthwiseGeometry } from "../large_depthwise/geometry.ts";
 import { FusedDecomposedProgram } from "./webgpu_program.ts";
 import { DepthwiseLineProgram, lineProgramFits } from "../large_depthwise/webgpu_line_program.ts";
 import { familyOf, prefersLinePrograms } from "../large_depthwise/program_family.ts";
-import { SLAK_FUSED_DECOMPOSED } from "./kernel_names.ts";
+import { kernelInputs } from "../kernel_inputs.ts";
+import { FUSED_DECOMPOSED_INPUTS as INPUTS, SLAK_FUSED_DECOMPOSED } from "./kernel_names.ts";
 
 /**
  * With the line program family (the `family` attr; "auto": software adapters, see
@@ -20,7 +21,7 @@ import { SLAK_FUSED_DECOMPOSED } from "./kernel_names.ts";
  * sliding-window fused program (both filters along W).
  */
 function fused({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
-  const { x, kTall, kWide, bias } = inputs as Record<string, tf.TensorInfo>;
+  const { x, kTall, kWide, bias } = kernelInputs(SLAK_FUSED_DECOMPOSED, inputs, INPUTS);
   const tall = depthwiseGeometry(x.shape, kTall.shape);
   const wide = depthwiseGeometry(x.shape, kWide.shape);
   const b = backend as unknown as WebGPUBackend;

@@ -60,12 +60,12 @@ function backpropFilterAlongW(
             const dl = dl0 + c;
             if (oF1 > oF0) {
               let xp = xl + (oF0 + t0 - pA) * sA;
-              let x0 = x[xp], x1 = x[xp + sA], x2 = x[xp + 2 * sA];
+              let x0 = x[xp]!, x1 = x[xp + sA]!, x2 = x[xp + 2 * sA]!;
               xp += 3 * sA;
               let dp = dl + oF0 * sA;
               for (let o = oF0; o < oF1; o++) {
-                const x3 = x[xp];
-                const d = dy[dp];
+                const x3 = x[xp]!;
+                const d = dy[dp]!;
                 a0 += x0 * d;
                 a1 += x1 * d;
                 a2 += x2 * d;
@@ -82,18 +82,18 @@ function backpropFilterAlongW(
                 o = oF1 - 1;
                 continue;
               }
-              const d = dy[dl + o * sA];
+              const d = dy[dl + o * sA]!;
               const i0 = o + t0 - pA;
-              if (i0 >= 0 && i0 < lenA) a0 += x[xl + i0 * sA] * d;
-              if (i0 + 1 >= 0 && i0 + 1 < lenA) a1 += x[xl + (i0 + 1) * sA] * d;
-              if (i0 + 2 >= 0 && i0 + 2 < lenA) a2 += x[xl + (i0 + 2) * sA] * d;
-              if (i0 + 3 >= 0 && i0 + 3 < lenA) a3 += x[xl + (i0 + 3) * sA] * d;
+              if (i0 >= 0 && i0 < lenA) a0 += x[xl + i0 * sA]! * d;
+              if (i0 + 1 >= 0 && i0 + 1 < lenA) a1 += x[xl + (i0 + 1) * sA]! * d;
+              if (i0 + 2 >= 0 && i0 + 2 < lenA) a2 += x[xl + (i0 + 2) * sA]! * d;
+              if (i0 + 3 >= 0 && i0 + 3 < lenA) a3 += x[xl + (i0 + 3) * sA]! * d;
             }
             const ap = accBase + c;
-            acc[ap] += a0;
-            if (nValid > 1) acc[ap + wA] += a1;
-            if (nValid > 2) acc[ap + 2 * wA] += a2;
-            if (nValid > 3) acc[ap + 3 * wA] += a3;
+            acc[ap]! += a0;
+            if (nValid > 1) acc[ap + wA]! += a1;
+            if (nValid > 2) acc[ap + 2 * wA]! += a2;
+            if (nValid > 3) acc[ap + 3 * wA]! += a3;
           }
         }
       }

@@ -73,19 +73,19 @@ function forwardAlongW(
           const xRow = n * sN + (bOut + fb - pB) * sB;
           for (let c = 0; c < C; c++) {
             const ap = c * R;
-            let a0 = acc[ap], a1 = acc[ap + 1], a2 = acc[ap + 2], a3 = acc[ap + 3];
-            let a4 = acc[ap + 4], a5 = acc[ap + 5], a6 = acc[ap + 6], a7 = acc[ap + 7];
+            let a0 = acc[ap]!, a1 = acc[ap + 1]!, a2 = acc[ap + 2]!, a3 = acc[ap + 3]!;
+            let a4 = acc[ap + 4]!, a5 = acc[ap + 5]!, a6 = acc[ap + 6]!, a7 = acc[ap + 7]!;
             const xl = xRow + c;
             const wl = fb * wB + c;
             if (tF1 > tF0) {
               let xp = xl + (o0 + tF0 - pA) * sA;
-              let x0 = x[xp], x1 = x[xp + sA], x2 = x[xp + 2 * sA], x3 = x[xp + 3 * sA];
-              let x4 = x[xp + 4 * sA], x5 = x[xp + 5 * sA], x6 = x[xp + 6 * sA];
+              let x0 = x[xp]!, x1 = x[xp + sA]!, x2 = x[xp + 2 * sA]!, x3 = x[xp + 3 * sA]!;
+              let x4 = x[xp + 4 * sA]!, x5 = x[xp + 5 * sA]!, x6 = x[xp + 6 * sA]!;
               xp += 7 * sA;
               let wp = wl + tF0 * wA;
               for (let t = tF0; t < tF1; t++) {
-                const x7 = x[xp];
-                const wv = filter[wp];
+                const x7 = x[xp]!;
+                const wv = filter[wp]!;
                 a0 += x0 * wv;
                 a1 += x1 * wv;
                 a2 += x2 * wv;
@@ -110,16 +110,16 @@ function forwardAlongW(
                 t = tF1 - 1;
                 continue;
               }
-              const wv = filter[wl + t * wA];
+              const wv = filter[wl + t * wA]!;
               const i0 = o0 + t - pA;
-              if (i0 >= 0 && i0 < lenA) a0 += x[xl + i0 * sA] * wv;
-              if (i0 + 1 >= 0 && i0 + 1 < lenA) a1 += x[xl + (i0 + 1) * sA] * wv;
-              if (i0 + 2 >= 0 && i0 + 2 < lenA) a2 += x[xl + (i0 + 2) * sA] * wv;
-              if (i0 + 3 >= 0 && i0 + 3 < lenA) a3 += x[xl + (i0 + 3) * sA] * wv;
-              if (i0 + 4 >= 0 && i0 + 4 < lenA) a4 += x[xl + (i0 + 4) * sA] * wv;
-              if (i0 + 5 >= 0 && i0 + 5 < lenA) a5 += x[xl + (i0 + 5) * sA] * wv;
-              if (i0 + 6 >= 0 && i0 + 6 < lenA) a6 += x[xl + (i0 + 6) * sA] * wv;
-              if (i0 + 7 >= 0 && i0 + 7 < lenA) a7 += x[xl + (i0 + 7) * sA] * wv;
+              if (i0 >= 0 && i0 < lenA) a0 += x[xl + i0 * sA]! * wv;
+              if (i0 + 1 >= 0 && i0 + 1 < lenA) a1 += x[xl + (i0 + 1) * sA]! * wv;
+              if (i0 + 2 >= 0 && i0 + 2 < lenA) a2 += x[xl + (i0 + 2) * sA]! * wv;
+              if (i0 + 3 >= 0 && i0 + 3 < lenA) a3 += x[xl + (i0 + 3) * sA]! * wv;
+              if (i0 + 4 >= 0 && i0 + 4 < lenA) a4 += x[xl + (i0 + 4) * sA]! * wv;
+              if (i0 + 5 >= 0 && i0 + 5 < lenA) a5 += x[xl + (i0 + 5) * sA]! * wv;
+              if (i0 + 6 >= 0 && i0 + 6 < lenA) a6 += x[xl + (i0 + 6) * sA]! * wv;
+              if (i0 + 7 >= 0 && i0 + 7 < lenA) a7 += x[xl + (i0 + 7) * sA]! * wv;
             }
             acc[ap] = a0;
             acc[ap + 1] = a1;
@@ -136,9 +136,9 @@ function forwardAlongW(
         for (let j = 0; j < nValid; j++) {
           const yp = yBase + j * sA;
           if (accumulate) {
-            for (let c = 0; c < C; c++) y[yp + c] += acc[c * R + j];
+            for (let c = 0; c < C; c++) y[yp + c]! += acc[c * R + j]!;
           } else {
-            for (let c = 0; c < C; c++) y[yp + c] = acc[c * R + j];
+            for (let c = 0; c < C; c++) y[yp + c] = acc[c * R + j]!;
           }
         }
       }

@@ -7,11 +7,17 @@
 
 /** Geometry of one stride-1 'same' depthwise conv: x [n,h,w,c], filter [kh,kw,c,1]. */
 export interface DepthwiseGeometry {
+  /** Batch size. */
   n: number;
+  /** Input (and output) height. */
   h: number;
+  /** Input (and output) width. */
   w: number;
+  /** Channels. */
   c: number;
+  /** Kernel height. */
   kh: number;
+  /** Kernel width. */
   kw: number;
   /** Top padding (kh >> 1). */
   ph: number;
@@ -53,8 +59,9 @@ export function depthwiseGeometry(
         `[${xShape}] and [${filterShape}]`,
     );
   }
-  const [n, h, w, c] = xShape;
-  const [kh, kw, fc, mult] = filterShape;
+  // Both lengths were checked to be 4 just above.
+  const [n, h, w, c] = xShape as readonly [number, number, number, number];
+  const [kh, kw, fc, mult] = filterShape as readonly [number, number, number, number];
   if (fc !== c || mult !== 1) {
     throw new Error(
       `large depthwise conv: filter [${filterShape}] must be [kh, kw, ${c}, 1] for x [${xShape}]`,

@@ -19,6 +19,11 @@ export const LARGE_DEPTHWISE_GRAD: tf.GradConfig = {
   inputsToSave: ["x", "filter"],
   gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
     const [x, filter] = saved;
+    if (x === undefined || filter === undefined) {
+      throw new Error(
+        `${SLAK_DEPTHWISE} gradient: expected saved x and filter, got ${saved.length}`,
+      );
+    }
     const g = dy as tf.Tensor;
     const family = familyOf(attrs);
     return {

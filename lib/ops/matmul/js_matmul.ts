@@ -29,7 +29,7 @@ export function matmulJs(
         const av = a[ai + p]!;
         if (av === 0) continue;
         const bp = p * n;
-        for (let j = 0; j < n; j++) c[ci + j] += av * b[bp + j]!;
+        for (let j = 0; j < n; j++) c[ci + j]! += av * b[bp + j]!;
       }
     }
   } else if (!transposeA && transposeB) {
@@ -69,7 +69,7 @@ export function matmulJs(
         const av = a[ap + i]!;
         if (av === 0) continue;
         const ci = i * n;
-        for (let j = 0; j < n; j++) c[ci + j] += av * b[bp + j]!;
+        for (let j = 0; j < n; j++) c[ci + j]! += av * b[bp + j]!;
       }
     }
   } else {

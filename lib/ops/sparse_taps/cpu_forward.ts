@@ -40,7 +40,7 @@ export function sparseTapDepthwiseCpu(
         for (let r = r0; r < r1; r++) {
           const o = r * w;
           const i = (r + dy) * w + dx;
-          for (let q = c0; q < c1; q++) acc[o + q] += wv * plane[i + q]!;
+          for (let q = c0; q < c1; q++) acc[o + q]! += wv * plane[i + q]!;
         }
       }
       for (let p = 0; p < hw; p++) y[base + p * c + ch] = acc[p]!;

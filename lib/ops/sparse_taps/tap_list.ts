@@ -10,8 +10,11 @@ import { depthwiseGeometry, effectiveTaps1d } from "../large_depthwise/geometry.
 
 /** One depthwise kernel in tfjs layout [kh, kw, C] (flattened). */
 export interface TapKernel {
+  /** Kernel values, [kh, kw, C] row-major. */
   data: Float32Array;
+  /** Kernel height. */
   kh: number;
+  /** Kernel width. */
   kw: number;
 }
 
@@ -27,8 +30,9 @@ export interface TapList {
   dx: Int32Array;
   /** Tap weights. */
   w: Float32Array;
-  /** Largest |dy| and |dx| over all taps (0 when there are none). */
+  /** Largest |dy| over all taps (0 when there are none). */
   maxDy: number;
+  /** Largest |dx| over all taps (0 when there are none). */
   maxDx: number;
   /** Number of positions of the dense kernels the list came from (Σ kh·kw·C). */
   denseTaps: number;
@@ -36,8 +40,9 @@ export interface TapList {
 
 /** Options of {@link buildTapList}. */
 export interface TapListOptions {
-  /** Input height / width: taps with |dy| >= h or |dx| >= w are dropped. */
+  /** Input height: taps with |dy| >= h are dropped. */
   h?: number;
+  /** Input width: taps with |dx| >= w are dropped. */
   w?: number;
 }
 

@@ -125,10 +125,18 @@ export function commas(n: number): string {
   return Math.round(n).toLocaleString("en-US");
 }
 
-/** The `--backend <cpu|webgpu|auto>` option (default auto) shared by the compute commands. */
+/** The values `--backend` accepts. */
+export const BACKEND_CHOICES = ["cpu", "webgpu", "auto"] as const satisfies readonly BackendName[];
+
+/**
+ * `--backend <cpu|webgpu|auto>` without a default, for a command that takes the default from
+ * elsewhere (its `description` says from where); a value outside the choices is a usage error.
+ */
+export function backendChoiceOption(description: string) {
+  return new Option("--backend <name>", description).choices(BACKEND_CHOICES);
+}
+
+/** The `--backend <cpu|webgpu|auto>` option (default auto) of every compute command. */
 export function backendOption() {
-  return new Option("--backend <name>", "compute backend").choices(
-    ["cpu", "webgpu", "auto"] as const,
-  )
-    .default("auto" as const);
+  return backendChoiceOption("compute backend").default("auto" as const);
 }

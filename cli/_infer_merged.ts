@@ -6,7 +6,7 @@
  */
 import type { ModelConfig } from "../lib/config/model_config.ts";
 import type { HostTensor } from "../lib/io/host_tensor.ts";
-import { encodeNpy, readNpy } from "../lib/io/mod.ts";
+
 import {
   disposeMergedModel,
   loadMergedModel,
@@ -15,10 +15,10 @@ import {
   type SparseMode,
 } from "../lib/models/mod.ts";
 import { checkNchwInput } from "../lib/models/predict.ts";
-import { DataError } from "../lib/util/errors.ts";
-import { writeFileAtomic } from "../lib/util/fs.ts";
+
 import type { BackendName } from "../lib/ops/mod.ts";
 import { info, selectBackend } from "./_common.ts";
+import { readNpyInput, writeLogits } from "./_npy_io.ts";
 
 /** Flags of `slak infer` the merged path uses. */
 export interface MergedInferFlags {
@@ -38,16 +38,7 @@ export async function inferMerged(
   state: Map<string, HostTensor>,
   opts: MergedInferFlags,
 ): Promise<void> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(opts.input);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new DataError(`Input file not found: ${opts.input}`);
-    }
-    throw e;
-  }
-  const x = readNpy(bytes, opts.input);
+  const x = await readNpyInput(opts.input);
   checkNchwInput(config, x, opts.input);
   await selectBackend(opts.backend, opts);
   const m = loadMergedModel(config, form, state, opts.weights);
@@ -56,11 +47,7 @@ export async function inferMerged(
     const logits = await predictMergedNchw(m, x, opts.batchSize, { sparse: opts.sparse });
     const n = x.shape[0]!;
     info(opts, `${n} images in ${((performance.now() - t0) / 1000).toFixed(2)} s (merged ${form})`);
-    await writeFileAtomic(
-      opts.output,
-      encodeNpy({ dtype: "float32", shape: [n, config.numClasses], data: logits }),
-    );
-    info(opts, `wrote ${opts.output} [${n}, ${config.numClasses}]`);
+    await writeLogits(opts.output, logits, n, config.numClasses, opts);
   } finally {
     disposeMergedModel(m);
   }

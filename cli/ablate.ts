@@ -8,7 +8,7 @@
  * @module
  */
 import { Command } from "commander";
-import { type BackendName } from "../lib/ops/mod.ts";
+
 import {
   builtinSpecNames,
   detectShard,
@@ -34,14 +34,20 @@ import {
   type TrainProgress,
   trainRun,
 } from "../lib/train/mod.ts";
-import { choices, EXIT, UserError } from "../lib/util/errors.ts";
-import { collect, info, out, positiveInt, selectBackend, textTable } from "./_common.ts";
+import { EXIT, UserError } from "../lib/util/errors.ts";
+import {
+  backendChoiceOption,
+  collect,
+  info,
+  out,
+  positiveInt,
+  selectBackend,
+  textTable,
+} from "./_common.ts";
 import { describeModel } from "../lib/experiments/aggregate.ts";
 import type { ModelConfig } from "../lib/config/model_config.ts";
 import { tableJson, tableOf } from "./table.ts";
 import { StatusLine, stepText } from "./_progress.ts";
-
-const BACKENDS = ["auto", "cpu", "webgpu"] as const;
 
 const trainResolver: Resolver = (input, where, sets) =>
   resolveTrainConfig(input, where, sets) as unknown as Record<string, unknown>;
@@ -144,10 +150,7 @@ export function ablateCommand() {
     .option("--json", "JSON output (the plan with --list, the table otherwise)")
     .option("--fail-fast", "stop at the first failed run")
     .option("--force", "replace the folder's plan when the spec changed")
-    .option(
-      "--backend <name>",
-      `compute backend: ${BACKENDS.join(" | ")} (default: the scale's, else auto)`,
-    )
+    .addOption(backendChoiceOption("compute backend (default: the scale's, else auto)"))
     .option("--quiet", "no progress lines")
     .action(async (name, opts) => {
       const flags = { quiet: opts.quiet };
@@ -158,9 +161,7 @@ export function ablateCommand() {
         }
         return;
       }
-      if (opts.backend !== undefined && !(BACKENDS as readonly string[]).includes(opts.backend)) {
-        throw new UserError(`--backend "${opts.backend}": valid backends: ${choices(BACKENDS)}`);
-      }
+
       const { spec, path } = await loadSpec(name);
       const resolve = spec.kind === "count" ? resolveCountConfig : trainResolver;
       const plan = expandPlan(spec, opts.scale, { seeds: opts.seeds, sets: opts.set, resolve });
@@ -190,7 +191,7 @@ export function ablateCommand() {
         execute = executeCount;
       } else {
         const backendName = opts.backend ?? scaleOf(spec, plan.scale).backend;
-        const backend = await selectBackend(backendName as BackendName, flags);
+        const backend = await selectBackend(backendName, flags);
         meta.device = backend;
         execute = (run, ctx) =>
           trainRun(run.config as unknown as ResolvedTrainConfig, {

@@ -16,16 +16,7 @@ import {
   summarizeTargets,
   type TorchFile,
 } from "../bench/kernel_report.ts";
-
-function positiveInt(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new UserError(`${flag} ${v}: expected an integer >= 1`);
-    }
-    return n;
-  };
-}
+import { backendOption, positiveInt } from "./_common.ts";
 
 async function adapterDescription(backend: string): Promise<string> {
   if (backend !== "webgpu") return "cpu (tfjs-backend-cpu, plain JS)";
@@ -42,10 +33,7 @@ async function adapterDescription(backend: string): Promise<string> {
 export function benchKernelsCommand() {
   return new Command("kernels")
     .description("A/B of our large-kernel depthwise kernels vs tfjs's built-in ones")
-    .addOption(
-      new Option("--backend <name>", "tfjs backend").choices(["cpu", "webgpu", "auto"] as const)
-        .default("auto" as const),
-    )
+    .addOption(backendOption())
     .addOption(
       new Option("--program <family>", "WebGPU program family (auto: line on software adapters)")
         .choices(["auto", "line", "tile"] as const).default("auto" as const),

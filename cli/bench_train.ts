@@ -5,10 +5,17 @@
  *
  * @module
  */
-import { Command, Option } from "commander";
-import type { BackendName } from "../lib/ops/mod.ts";
+import { Command } from "commander";
 import { type BenchTrainResult, benchTrainStep } from "../lib/train/bench.ts";
-import { type CommonFlags, info, out, positiveInt, selectBackend, textTable } from "./_common.ts";
+import {
+  backendOption,
+  type CommonFlags,
+  info,
+  out,
+  positiveInt,
+  selectBackend,
+  textTable,
+} from "./_common.ts";
 
 const TORCH_SCRIPT = new URL("../bench/torch_train.py", import.meta.url).pathname;
 
@@ -57,10 +64,7 @@ export function benchTrainCommand() {
   return new Command("train")
     .description("img/s of a training step, and the ratio to PyTorch on the CPU")
     .option("--model <names>", "comma-separated registry names", "slak_nano,convnext_nano")
-    .addOption(
-      new Option("--backend <name>", "compute backend").choices(["cpu", "webgpu", "auto"])
-        .default("auto"),
-    )
+    .addOption(backendOption())
     .option("--batch <n>", "images per step", positiveInt("--batch"), 8)
     .option("--size <px>", "input height = width", positiveInt("--size"), 64)
     .option("--steps <n>", "timed steps (median reported)", positiveInt("--steps"), 3)
@@ -72,7 +76,7 @@ export function benchTrainCommand() {
     .option("--quiet", "no progress output")
     .action(async (opts) => {
       const flags: CommonFlags = { quiet: opts.quiet };
-      await selectBackend(opts.backend as BackendName, flags);
+      await selectBackend(opts.backend, flags);
       const models = String(opts.model).split(",").map((s) => s.trim()).filter(Boolean);
       const ours: BenchTrainResult[] = [];
       for (const m of models) {

@@ -10,11 +10,10 @@ import { parse as parseYaml } from "yaml";
 import { readConfigFile } from "../lib/config/layering.ts";
 import type { ModelConfig } from "../lib/config/model_config.ts";
 import { openDataset } from "../lib/data/mod.ts";
-import { encodeNpy, readNpy, toFloat32 } from "../lib/io/mod.ts";
+import { encodeNpy, toFloat32 } from "../lib/io/mod.ts";
 import {
   accumulateErf,
   areaRatios,
-  comparePng,
   ERF_THRESHOLDS,
   erfAccumulator,
   erfMean,
@@ -27,17 +26,14 @@ import {
   disposeModel,
   loadStateDict,
   mergedFormOf,
+  permute,
   resolveModelConfigWithFile,
 } from "../lib/models/mod.ts";
 import { checkNchwInput } from "../lib/models/predict.ts";
 import { tf } from "../lib/tf.ts";
 import { ConfigError, DataError, UserError } from "../lib/util/errors.ts";
-import {
-  probeWritable,
-  writeFileAtomic,
-  writeJsonAtomic,
-  writeTextAtomic,
-} from "../lib/util/fs.ts";
+import { probeWritable, writeFileAtomic, writeJsonAtomic } from "../lib/util/fs.ts";
+import { isFile } from "../lib/util/stat.ts";
 import {
   backendOption,
   collect,
@@ -48,7 +44,9 @@ import {
   selectBackend,
   textTable,
 } from "./_common.ts";
+import { compareErfs } from "./_erf_compare.ts";
 import { modelForWeights } from "./_model_source.ts";
+import { readNpyInput } from "./_npy_io.ts";
 
 /** Images as NHWC float32 plus their count and size. */
 interface Images {
@@ -61,38 +59,17 @@ interface Images {
 }
 
 async function imagesFromNpy(path: string, config: ModelConfig): Promise<Images> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new DataError(`Input file not found: ${path}`);
-    throw e;
-  }
-  const x = readNpy(bytes, path);
+  const x = await readNpyInput(path);
   checkNchwInput(config, x, path);
   const [n, c, h, w] = x.shape as [number, number, number, number];
-  const nchw = toFloat32(x);
-  const data = new Float32Array(nchw.length);
-  for (let i = 0; i < n; i++) {
-    for (let ch = 0; ch < c; ch++) {
-      for (let p = 0; p < h * w; p++) {
-        data[(i * h * w + p) * c + ch] = nchw[(i * c + ch) * h * w + p]!;
-      }
-    }
-  }
+  const data = permute(toFloat32(x), x.shape, [0, 2, 3, 1]); // NCHW → NHWC
   return { data, n, h, w, c, source: path };
 }
 
 /** SPEC: a YAML/JSON file holding a data config (or a training config with a `data` section), or inline YAML. */
 async function dataConfigFromSpec(spec: string): Promise<unknown> {
   let value: unknown;
-  let isFile = false;
-  try {
-    isFile = (await Deno.stat(spec)).isFile;
-  } catch {
-    isFile = false;
-  }
-  if (isFile) {
+  if (await isFile(spec)) {
     value = await readConfigFile(spec);
   } else {
     try {
@@ -164,42 +141,6 @@ async function measure(
   return acc;
 }
 
-async function compare(dirs: string[], outDir: string, flags: { quiet?: boolean }) {
-  const panels = [];
-  const rows: string[][] = [["#", "ERF", ...ERF_THRESHOLDS.map((t) => `r(${t})`)]];
-  for (const [i, dir] of dirs.entries()) {
-    const path = `${dir}/erf.npy`;
-    let bytes: Uint8Array;
-    try {
-      bytes = await Deno.readFile(path);
-    } catch {
-      throw new DataError(`--compare: ${path} not found (run \`slak erf ... --out ${dir}\` first)`);
-    }
-    const t = readNpy(bytes, path);
-    if (t.shape.length !== 2) {
-      throw new DataError(`${path}: expected a [H, W] map, got [${t.shape}]`);
-    }
-    const [h, w] = t.shape as [number, number];
-    const map = toFloat32(t);
-    const ratios = areaRatios(map, h, w);
-    panels.push({ scaled: logScaled(map), h, w, areaRatio: ratios });
-    rows.push([String(i + 1), dir, ...ERF_THRESHOLDS.map((k) => ratios[String(k)]!.toFixed(4))]);
-  }
-  await Deno.mkdir(outDir, { recursive: true });
-  await writeFileAtomic(`${outDir}/compare.png`, comparePng(panels));
-  const md = [
-    "| " + rows[0]!.join(" | ") + " |",
-    "|" + rows[0]!.map(() => "---").join("|") + "|",
-    ...rows.slice(1).map((r) => "| " + r.join(" | ") + " |"),
-  ].join("\n");
-  await writeTextAtomic(
-    `${outDir}/compare.md`,
-    `Area ratio r(t): smallest centred square holding more than t of the log-scaled ERF, / image area.\n\n${md}\n`,
-  );
-  out(textTable(rows));
-  info(flags, `wrote ${outDir}/compare.png and ${outDir}/compare.md`);
-}
-
 /** The `erf` subcommand. */
 export function erfCommand() {
   return new Command("erf")
@@ -241,7 +182,7 @@ export function erfCommand() {
       probeWritable(opts.out, true);
       if (opts.compare) {
         if (opts.compare.length < 1) throw new UserError("--compare needs at least one folder");
-        await compare(opts.compare, opts.out, opts);
+        await compareErfs(opts.compare, opts.out, opts);
         return;
       }
       if ((opts.input === undefined) === (opts.data === undefined)) {

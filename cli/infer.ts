@@ -5,7 +5,7 @@
  * @module
  */
 import { Command, Option } from "commander";
-import { encodeNpy, readNpy } from "../lib/io/mod.ts";
+
 import {
   buildModel,
   checkStateDict,
@@ -19,20 +19,11 @@ import {
   reparameterize,
 } from "../lib/models/mod.ts";
 import { checkNchwInput } from "../lib/models/predict.ts";
-import { DataError } from "../lib/util/errors.ts";
-import { probeWritable, writeFileAtomic } from "../lib/util/fs.ts";
+import { probeWritable } from "../lib/util/fs.ts";
 import { backendOption, collect, info, positiveInt, selectBackend } from "./_common.ts";
 import { modelForWeights } from "./_model_source.ts";
 import { inferMerged } from "./_infer_merged.ts";
-
-async function readInput(path: string) {
-  try {
-    return readNpy(await Deno.readFile(path), path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new DataError(`Input file not found: ${path}`);
-    throw e;
-  }
-}
+import { readNpyInput, writeLogits } from "./_npy_io.ts";
 
 /** The `infer` subcommand. */
 export function inferCommand() {
@@ -69,7 +60,7 @@ export function inferCommand() {
         return;
       }
       checkStateDict(config, weights.state, opts.weights);
-      const x = await readInput(opts.input);
+      const x = await readNpyInput(opts.input);
       checkNchwInput(config, x, opts.input);
       const { backend } = await selectBackend(opts.backend, opts);
       const m = buildModel(config, { zeros: true });
@@ -93,11 +84,7 @@ export function inferCommand() {
         }
         const n = x.shape[0]!;
         info(opts, `${n} images in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-        await writeFileAtomic(
-          opts.output,
-          encodeNpy({ dtype: "float32", shape: [n, config.numClasses], data: logits }),
-        );
-        info(opts, `wrote ${opts.output} [${n}, ${config.numClasses}]`);
+        await writeLogits(opts.output, logits, n, config.numClasses, opts);
       } finally {
         disposeModel(m);
       }

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import { Command, Option } from "commander";
-import type { BackendName } from "../lib/ops/mod.ts";
+import { Command } from "commander";
+
 import { loadTrainConfig } from "../lib/train/resolve.ts";
 import { type TrainProgress, type TrainResult, trainRun } from "../lib/train/run.ts";
 import { UserError } from "../lib/util/errors.ts";
-import { collect, type CommonFlags, info, out, selectBackend } from "./_common.ts";
+import { backendOption, collect, type CommonFlags, info, out, selectBackend } from "./_common.ts";
 import { epochText, pct, StatusLine, stepText } from "./_progress.ts";
 
 /**
@@ -72,10 +72,7 @@ export function trainCommand() {
     .option("--set <path=value>", "override a config field (repeatable)", collect, [] as string[])
     .requiredOption("--out <dir>", "output folder (must be empty unless --resume)")
     .option("--resume", "continue the run in --out from its last checkpoint")
-    .addOption(
-      new Option("--backend <name>", "compute backend").choices(["cpu", "webgpu", "auto"])
-        .default("auto"),
-    )
+    .addOption(backendOption())
     .option("--quiet", "no progress output")
     .option("--json", "print result.json to stdout when done")
     .action(async (opts) => {
@@ -93,7 +90,7 @@ export function trainCommand() {
           if (!(e instanceof Deno.errors.NotFound)) throw e;
         }
       }
-      const be = await selectBackend(opts.backend as BackendName, flags);
+      const be = await selectBackend(opts.backend, flags);
       const ctrl = new AbortController();
       const onSignal = () => {
         if (!ctrl.signal.aborted) info(flags, "stopping: writing a checkpoint ...");

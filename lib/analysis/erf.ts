@@ -18,8 +18,11 @@ export const ERF_THRESHOLDS = [0.2, 0.3, 0.5, 0.99] as const;
 
 /** Running sum of per-image ERF maps. */
 export interface ErfAccumulator {
+  /** Height of the input images. */
   h: number;
+  /** Width of the input images. */
   w: number;
+  /** Σ over images of the normalised gradient maps, row-major [h, w]. */
   sum: Float64Array;
   /** Images added. */
   count: number;
@@ -99,7 +102,9 @@ export function logScaled(map: Float32Array): Float32Array {
 
 /** One threshold's result: the square's side and its area as a fraction of the image. */
 export interface AreaRatio {
+  /** Side of the smallest centred square holding the threshold share of the ERF mass (pixels). */
   side: number;
+  /** Area of that square as a fraction of the image area. */
   ratio: number;
 }
 

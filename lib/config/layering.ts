@@ -16,14 +16,11 @@
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { choices, ConfigError } from "../util/errors.ts";
+import { isObject } from "../util/guards.ts";
 import { describeIssue } from "./issues.ts";
 
 /** A plain JSON-like object. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /**
  * Reads a YAML or JSON config file (JSON is YAML). Errors name the file.

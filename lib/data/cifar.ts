@@ -8,6 +8,7 @@
  * @module
  */
 import { DataError } from "../util/errors.ts";
+import { isFile } from "../util/stat.ts";
 import type { CifarConfig } from "./config.ts";
 import { makeDataset } from "./raw_dataset.ts";
 import type { Dataset, Normalize, RawSample, Split } from "./types.ts";
@@ -33,14 +34,6 @@ export function cifarFiles(variant: 10 | 100): Record<Split, string[]> {
   return variant === 10
     ? { train: [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`), test: ["test_batch.bin"] }
     : { train: ["train.bin"], test: ["test.bin"] };
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch {
-    return false;
-  }
 }
 
 async function findFolder(path: string, variant: 10 | 100): Promise<string> {

@@ -7,6 +7,7 @@
  */
 import { gunzipSync } from "fflate";
 import { DataError } from "../util/errors.ts";
+import { numel } from "../util/shape.ts";
 
 /** A parsed IDX array of bytes. */
 export interface IdxArray {
@@ -45,7 +46,7 @@ export function parseIdx(bytes: Uint8Array, file: string, ndim: number): IdxArra
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const shape: number[] = [];
   for (let i = 0; i < ndim; i++) shape.push(dv.getUint32(4 + 4 * i, false));
-  const n = shape.reduce((a, v) => a * v, 1);
+  const n = numel(shape);
   if (b.length !== head + n) {
     throw new DataError(
       `${file}: IDX shape [${shape.join(", ")}] needs ${head + n} bytes, the file has ${b.length}`,

@@ -7,6 +7,7 @@
  * @module
  */
 import { DataError } from "../util/errors.ts";
+import { isDir } from "../util/stat.ts";
 import type { ImageFolderConfig } from "./config.ts";
 import { decodeImage } from "./image_decode.ts";
 import { makeDataset } from "./raw_dataset.ts";
@@ -28,14 +29,6 @@ async function listDir(path: string): Promise<Deno.DirEntry[]> {
   const out: Deno.DirEntry[] = [];
   for await (const e of Deno.readDir(path)) if (!e.name.startsWith(".")) out.push(e);
   return out.sort((a, b) => byName(a.name, b.name));
-}
-
-async function isDir(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch {
-    return false;
-  }
 }
 
 async function scanSplit(

@@ -74,12 +74,19 @@ export function batchesPerEpoch(n: number, batchSize: number, dropLast: boolean)
  * ```
  */
 export class Loader {
+  /** The data set batches are drawn from. */
   readonly dataset: Dataset;
+  /** The split read (train or test). */
   readonly split: Split;
+  /** Samples per batch. */
   readonly batchSize: number;
+  /** Whether each epoch visits the samples in a seeded random order. */
   readonly shuffle: boolean;
+  /** Whether the data set's training augmentation is applied. */
   readonly augment: boolean;
+  /** Whether an epoch's last, smaller batch is skipped. */
   readonly dropLast: boolean;
+  /** Whether the next batch is produced while the current one is used. */
   readonly prefetch: boolean;
   /** Samples per epoch in `split`. */
   readonly epochSize: number;
@@ -91,6 +98,7 @@ export class Loader {
   #stats: LoaderStats = { batches: 0, samples: 0, produceMs: 0, waitMs: 0 };
   #busy = false;
 
+  /** Sets up the loader at `options.state` (default: the start of epoch 0). */
   constructor(dataset: Dataset, options: LoaderOptions) {
     const train = options.split === "train";
     this.dataset = dataset;

@@ -52,12 +52,11 @@ export {
   CONTOUR_LENGTH,
   type Difficulty,
   generatePathfinder,
-  PATHFINDER_GEOMETRY,
   PATHFINDER_VERSION,
   type PathfinderImage,
   pathfinderSample,
-  type Point,
 } from "./pathfinder.ts";
+export { PATHFINDER_GEOMETRY, type Point } from "./pathfinder_geometry.ts";
 export { pathfinderCacheFile, type Progress } from "./pathfinder_dataset.ts";
 export { type CanvasLayout, type CanvasSpec, drawLayout, renderCanvas } from "./cluttered.ts";
 export { FASHION_MNIST_CLASSES } from "./fashion_mnist.ts";

@@ -7,6 +7,7 @@
  */
 import { layout, readJsonOrNull } from "./layout.ts";
 import { isStale, readLock } from "../util/lock.ts";
+import { existsSync } from "../util/stat.ts";
 import type { Plan, PlannedRun } from "./plan.ts";
 
 /** State of a planned run. */
@@ -23,15 +24,6 @@ export interface RunRecord {
   error: string | null;
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The record of one planned run. */
 export function collectRun(dir: string, run: PlannedRun): RunRecord {
   const base = { id: run.id, name: run.name, labels: run.labels, seed: run.seed };
@@ -43,7 +35,7 @@ export function collectRun(dir: string, run: PlannedRun): RunRecord {
   }
   const err = readJsonOrNull<{ message?: string }>(layout.error(dir, run.id));
   if (err) return { ...base, status: "failed", result: null, error: err.message ?? "failed" };
-  if (exists(layout.checkpoint(dir, run.id))) {
+  if (existsSync(layout.checkpoint(dir, run.id))) {
     return { ...base, status: "interrupted", result: null, error: null };
   }
   return { ...base, status: "not run", result: null, error: null };

@@ -12,6 +12,7 @@ import type { EnvironmentError } from "../util/errors.ts";
 import { describeFsError, isEnvironmentError, writeJsonAtomic } from "../util/fs.ts";
 import { isDone, layout } from "./layout.ts";
 import { acquireLock, heartbeat, type HeldLock, type LockInfo, releaseLock } from "../util/lock.ts";
+import { existsSync } from "../util/stat.ts";
 import type { Plan, PlannedRun } from "./plan.ts";
 import { selectRuns, shardRuns } from "./plan.ts";
 import type { ShardInfo } from "./shard.ts";
@@ -93,15 +94,6 @@ async function clearPartial(runDir: string): Promise<void> {
   }
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** How one run ended. */
 type Outcome =
   | { kind: "ran" }
@@ -155,7 +147,10 @@ async function runOne(
     emit({ type: "skip", run, reason: "done" });
     return { kind: "skipped" };
   }
-  const got = acquireLock(layout.lock(dir, run.id), { staleMs: opts.staleMs });
+  const got = acquireLock(
+    layout.lock(dir, run.id),
+    opts.staleMs !== undefined ? { staleMs: opts.staleMs } : {},
+  );
   if (!got.ok) {
     emit({ type: "busy", run, holder: got.holder });
     return { kind: "busy" };
@@ -169,7 +164,7 @@ async function runOne(
       return { kind: "skipped" };
     }
     const outDir = layout.run(dir, run.id);
-    const resume = exists(layout.checkpoint(dir, run.id));
+    const resume = existsSync(layout.checkpoint(dir, run.id));
     if (!resume) await clearPartial(outDir);
     await Deno.mkdir(outDir, { recursive: true });
     try {

@@ -7,8 +7,8 @@
  */
 
 import { DataError } from "../util/errors.ts";
+import { numel } from "../util/shape.ts";
 import type { HostData, HostDType, HostTensor } from "./host_tensor.ts";
-import { sizeOf } from "./host_tensor.ts";
 
 /** Bytes per element of each dtype as stored in a file. */
 export const ITEM_SIZE: Readonly<Record<HostDType, number>> = {
@@ -23,6 +23,24 @@ export const ITEM_SIZE: Readonly<Record<HostDType, number>> = {
   uint8: 1,
   bool: 1,
 };
+
+/** numpy type codes (without the byte-order character, e.g. `f4`) → host dtype. */
+export const NUMPY_CODES: Readonly<Record<string, HostDType>> = {
+  f4: "float32",
+  f8: "float64",
+  f2: "float16",
+  i8: "int64",
+  i4: "int32",
+  i2: "int16",
+  i1: "int8",
+  u1: "uint8",
+  b1: "bool",
+};
+
+/** The host dtype of a numpy type code (`f4`, `i8`, ...; no byte-order character), if any. */
+export function numpyCodeDtype(code: string): HostDType | undefined {
+  return Object.hasOwn(NUMPY_CODES, code) ? NUMPY_CODES[code] : undefined;
+}
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -173,7 +191,7 @@ export function checkHostTensor(t: HostTensor, what: string): void {
   if (!t.shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new DataError(`${what}: shape [${t.shape}] must hold non-negative integers`);
   }
-  const n = sizeOf(t.shape);
+  const n = numel(t.shape);
   if (t.data.length !== n) {
     throw new DataError(
       `${what}: shape [${t.shape}] has ${n} elements but data holds ${t.data.length}`,

@@ -38,11 +38,6 @@ export interface HostTensor {
   data: HostData;
 }
 
-/** Number of elements of a shape. */
-export function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
 /** The elements of `t` as float32 (int64 through Number). */
 export function toFloat32(t: HostTensor): Float32Array {
   if (t.data instanceof Float32Array) return t.data;

@@ -6,7 +6,7 @@
  */
 
 export type { HostData, HostDType, HostTensor } from "./host_tensor.ts";
-export { sizeOf, toFloat32 } from "./host_tensor.ts";
+export { toFloat32 } from "./host_tensor.ts";
 export { encodeNpy, readNpy } from "./npy.ts";
 export type { Safetensors } from "./safetensors.ts";
 export { encodeSafetensors, readSafetensors } from "./safetensors.ts";
@@ -15,5 +15,6 @@ export { crc32, isZip, openZip } from "./zip.ts";
 export type { PickleContext, PickleGlobal, UnpickleOptions, UnpickleResult } from "./pickle.ts";
 export { unpickle, unpickleAt } from "./pickle.ts";
 export { TORCH_GLOBALS } from "./pickle_globals.ts";
-export type { ExtractStateDictOptions } from "./pth.ts";
-export { extractStateDict, isHostTensor, readPth } from "./pth.ts";
+export { readPth } from "./pth.ts";
+export type { ExtractStateDictOptions } from "./checkpoint_entry.ts";
+export { extractStateDict, isHostTensor } from "./checkpoint_entry.ts";

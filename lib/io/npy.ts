@@ -7,23 +7,18 @@
 
 import { DataError } from "../util/errors.ts";
 import { formatInt, listUntrusted, quoteUntrusted } from "../util/quote.ts";
-import { checkHostTensor, decodeElements, encodeElements, ITEM_SIZE } from "./dtype.ts";
+import { numelExact } from "../util/shape.ts";
+import {
+  checkHostTensor,
+  decodeElements,
+  encodeElements,
+  ITEM_SIZE,
+  NUMPY_CODES,
+  numpyCodeDtype,
+} from "./dtype.ts";
 import type { HostDType, HostTensor } from "./host_tensor.ts";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
-
-/** numpy type codes (without byte-order char) → host dtype. */
-const DESCR_TO_DTYPE: Readonly<Record<string, HostDType>> = {
-  f4: "float32",
-  f8: "float64",
-  f2: "float16",
-  i8: "int64",
-  i4: "int32",
-  i2: "int16",
-  i1: "int8",
-  u1: "uint8",
-  b1: "bool",
-};
 
 /** host dtype → numpy descr written by {@link encodeNpy}. */
 const DTYPE_TO_DESCR: Readonly<Record<HostDType, string>> = {
@@ -198,15 +193,14 @@ export function readNpy(bytes: Uint8Array, name = "<npy>"): HostTensor {
   const shape = shapeV as number[];
   const order = descr[0];
   const code = "<>|=".includes(order ?? "") ? descr.slice(1) : descr;
-  const dtype = Object.hasOwn(DESCR_TO_DTYPE, code) ? DESCR_TO_DTYPE[code] : undefined;
+  const dtype = numpyCodeDtype(code);
   if (!dtype) {
     throw new DataError(
       `${name}: unsupported .npy dtype ${quoteUntrusted(descr)} (expected one of ` +
-        `${Object.keys(DESCR_TO_DTYPE).map((c) => `<${c}`).join(" ")})`,
+        `${Object.keys(NUMPY_CODES).map((c) => `<${c}`).join(" ")})`,
     );
   }
-  let count = 1n;
-  for (const d of shape) count *= BigInt(d);
+  const count = numelExact(shape);
   const dataStart = start + headerLen;
   const need = count * BigInt(ITEM_SIZE[dtype]);
   if (BigInt(bytes.length - dataStart) < need) {

@@ -7,60 +7,12 @@
  * @module
  */
 
-import { DataError } from "../util/errors.ts";
-import { formatInt, listUntrusted, quoteUntrusted } from "../util/quote.ts";
-import { decodeElements, ITEM_SIZE } from "./dtype.ts";
-import type { HostData, HostDType, HostTensor } from "./host_tensor.ts";
+import { quoteUntrusted } from "../util/quote.ts";
+import { decodeElements, ITEM_SIZE, numpyCodeDtype } from "./dtype.ts";
+import type { HostDType } from "./host_tensor.ts";
 import type { PickleContext, PickleGlobal } from "./pickle.ts";
-import { defineField, describe } from "./pickle_util.ts";
-import { gatherStrided, isContiguous, numelExact, viewExtent } from "./strided.ts";
-
-/**
- * Per-file account of the elements a checkpoint's tensors may hold: every view is counted
- * against the storages the file carries, so that a few bytes of pickle cannot describe gigabytes
- * of tensors (many full views of one storage).
- */
-export interface ViewBudget {
-  /** Elements of the file's storages (each counted once). */
-  storageElements: number;
-  /** Elements of the tensor views made so far. */
-  viewElements: number;
-}
-
-/** Views may hold this many times the elements of the storages (ties, transposes, slices)... */
-export const VIEW_BUDGET_FACTOR = 4;
-/** ... plus this many elements. */
-export const VIEW_BUDGET_SLACK = 1 << 20;
-/** Highest tensor rank accepted from a file. */
-export const MAX_TENSOR_RANK = 64;
-
-/** A fresh {@link ViewBudget} for one file. */
-export function newViewBudget(): ViewBudget {
-  return { storageElements: 0, viewElements: 0 };
-}
-
-/**
- * A torch storage referenced by a persistent id. Nothing is read until a tensor's data is
- * first asked for, and then only the prefix its views reach ({@link TorchStorage.reach}).
- */
-export interface TorchStorage {
-  /** Marks the object. */
-  readonly kind: "torch.storage";
-  /** Element type. */
-  readonly dtype: HostDType;
-  /** Number of elements. */
-  readonly numel: number;
-  /** Archive key (for error messages). */
-  readonly key: string;
-  /** The file's element budget, shared by its storages. */
-  readonly budget: ViewBudget;
-  /** Elements the views made so far reach (one past the highest index); grows per view. */
-  reach: number;
-  /** The first `max(reach, need)` elements, decoded (cached; decoded again only if more). */
-  elements(need: number): HostData;
-  /** Set once a tensor has taken `elements()` itself (later views copy). */
-  claimed: boolean;
-}
+import { assignDictState, defineField, describe, failIn } from "./pickle_util.ts";
+import { rebuildTensor } from "./torch_rebuild.ts";
 
 /** A storage class global such as `torch.FloatStorage`. */
 export interface TorchStorageType extends PickleGlobal {
@@ -74,146 +26,6 @@ export interface TorchDTypeMarker extends PickleGlobal {
   readonly torchDtype: HostDType;
 }
 
-/**
- * Creates a {@link TorchStorage} over bytes fetched on demand: `load(nbytes)` returns at least
- * the first `nbytes` bytes (a bounded read of a zip entry, or a slice of the file).
- */
-export function makeStorage(
-  key: string,
-  dtype: HostDType,
-  numel: number,
-  load: (nbytes: number) => Uint8Array,
-  budget: ViewBudget,
-  littleEndian = true,
-): TorchStorage {
-  let cache: HostData | undefined;
-  return {
-    kind: "torch.storage",
-    dtype,
-    numel,
-    key,
-    budget,
-    reach: 0,
-    claimed: false,
-    elements(need: number) {
-      const count = Math.min(numel, Math.max(this.reach, need));
-      if (!cache || cache.length < count) {
-        cache = decodeElements(load(count * ITEM_SIZE[dtype]), dtype, count, littleEndian);
-      }
-      return cache;
-    },
-  };
-}
-
-/** True for a {@link TorchStorage}. */
-export function isTorchStorage(v: unknown): v is TorchStorage {
-  return typeof v === "object" && v !== null && (v as TorchStorage).kind === "torch.storage";
-}
-
-const DEFERRED = new WeakSet<object>();
-
-/**
- * True for a tensor made by the unpickler whose `data` is still unread: its `dtype` and `shape`
- * can be checked without reading (inflating) its storage.
- */
-export function isDeferredTensor(v: unknown): v is HostTensor {
-  return typeof v === "object" && v !== null && DEFERRED.has(v);
-}
-
-function fail(ctx: PickleContext, msg: string): never {
-  throw new DataError(`${ctx.name}: ${msg}`);
-}
-
-function intList(v: unknown, what: string, ctx: PickleContext): number[] {
-  if (!Array.isArray(v)) {
-    fail(ctx, `${what} must be a tuple of non-negative ints, got ${describe(v)}`);
-  }
-  const list = v as unknown[];
-  if (list.length > MAX_TENSOR_RANK) {
-    fail(ctx, `${what} has ${list.length} dimensions (at most ${MAX_TENSOR_RANK} are supported)`);
-  }
-  if (!list.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
-    fail(ctx, `${what} must be a tuple of non-negative ints, got ${listUntrusted(list)}`);
-  }
-  return [...(list as number[])];
-}
-
-/**
- * `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)` → a HostTensor whose
- * data is read on first use. The view is checked here, in exact arithmetic: its extent must lie
- * inside the storage, and the file's views together (expanded ones included) must stay within
- * the {@link ViewBudget}.
- */
-function rebuildTensor(args: unknown[], ctx: PickleContext): HostTensor {
-  const [storage, offset, sizeV, strideV] = args;
-  if (!isTorchStorage(storage)) {
-    fail(ctx, `tensor rebuilt from a ${describe(storage)}, not a storage`);
-  }
-  if (!Number.isSafeInteger(offset) || (offset as number) < 0) {
-    fail(ctx, `tensor storage offset must be a non-negative int`);
-  }
-  const size = intList(sizeV, "tensor size", ctx);
-  const stride = intList(strideV, "tensor stride", ctx);
-  if (stride.length !== size.length) {
-    fail(
-      ctx,
-      `tensor size ${listUntrusted(size)} and stride ${listUntrusted(stride)} differ in rank`,
-    );
-  }
-  const off = offset as number;
-  const st = storage as TorchStorage;
-  const key = quoteUntrusted(st.key);
-  const view = () =>
-    `tensor view (offset ${off}, size ${listUntrusted(size)}, stride ${listUntrusted(stride)})`;
-  const numel = numelExact(size);
-  const extent = viewExtent(off, size, stride);
-  if (extent > BigInt(st.numel)) {
-    fail(ctx, `${view()} runs past storage ${key} of ${st.numel} elements`);
-  }
-  // Expanded (stride-0) and overlapping views may hold more elements than their storage, as
-  // in PyTorch; the file's views together stay within the budget its storages allow.
-  const budget = st.budget;
-  const total = BigInt(budget.viewElements) + numel;
-  const limit = VIEW_BUDGET_FACTOR * budget.storageElements + VIEW_BUDGET_SLACK;
-  if (total > BigInt(limit)) {
-    fail(
-      ctx,
-      `${view()} of storage ${key} has ${formatInt(numel)} elements; with it the file's tensors ` +
-        `would hold ${formatInt(total)}, more than ${VIEW_BUDGET_FACTOR}x the ` +
-        `${budget.storageElements} elements its storages carry (+${VIEW_BUDGET_SLACK}); ` +
-        `refusing to materialise them`,
-    );
-  }
-  const n = Number(numel);
-  budget.viewElements += n;
-  st.reach = Math.max(st.reach, Number(extent));
-  const t = { dtype: st.dtype, shape: size } as HostTensor;
-  const materialise = (): HostData => {
-    const src = st.elements(Number(extent));
-    let data: HostData;
-    if (
-      !st.claimed && off === 0 && n === st.numel && src.length === n && isContiguous(size, stride)
-    ) {
-      st.claimed = true;
-      data = src;
-    } else data = gatherStrided(src, off, size, stride);
-    defineField(t, "data", data);
-    DEFERRED.delete(t);
-    return data;
-  };
-  Object.defineProperty(t, "data", {
-    enumerable: true,
-    configurable: true,
-    get: materialise,
-    set: (v: HostData) => {
-      defineField(t, "data", v);
-      DEFERRED.delete(t);
-    },
-  });
-  DEFERRED.add(t);
-  return t;
-}
-
 /** BUILD on a tensor: torch never writes one; its state is ignored (never overwrites data). */
 function ignoreState(): void {}
 
@@ -224,7 +36,7 @@ function firstArg(args: unknown[]): unknown {
 function callGlobal(f: unknown, args: unknown, ctx: PickleContext): unknown {
   const g = f as PickleGlobal;
   if (typeof g !== "object" || g === null || !g.call || !Array.isArray(args)) {
-    fail(ctx, `tensor subclass rebuilt with a ${describe(f)}`);
+    failIn(ctx, `tensor subclass rebuilt with a ${describe(f)}`);
   }
   return g.call!(args as unknown[], ctx);
 }
@@ -233,22 +45,11 @@ function numpyScalar(args: unknown[], ctx: PickleContext): unknown {
   const [dt, raw] = args;
   const d = dt as { descr?: string; byteorder?: string };
   if (!(raw instanceof Uint8Array) || typeof d?.descr !== "string") {
-    fail(ctx, "numpy scalar needs a numpy.dtype and bytes");
+    failIn(ctx, "numpy scalar needs a numpy.dtype and bytes");
   }
-  const codes: Record<string, HostDType> = {
-    f8: "float64",
-    f4: "float32",
-    f2: "float16",
-    i8: "int64",
-    i4: "int32",
-    i2: "int16",
-    i1: "int8",
-    u1: "uint8",
-    b1: "bool",
-  };
-  const dtype = Object.hasOwn(codes, d.descr!) ? codes[d.descr!]! : undefined;
+  const dtype = numpyCodeDtype(d.descr!);
   if (!dtype || (raw as Uint8Array).length !== ITEM_SIZE[dtype]) {
-    return fail(ctx, `unsupported numpy scalar dtype ${quoteUntrusted(String(d.descr))}`);
+    return failIn(ctx, `unsupported numpy scalar dtype ${quoteUntrusted(String(d.descr))}`);
   }
   const v = decodeElements(raw as Uint8Array, dtype, 1, d.byteorder !== ">")[0]!;
   if (typeof v === "bigint") {
@@ -302,14 +103,7 @@ function buildDefaults(): Map<string, PickleGlobal> {
   });
   add("argparse.Namespace", {
     call: () => ({}),
-    build: (obj, state) => {
-      const parts = Array.isArray(state) ? state : [state];
-      for (const p of parts) {
-        if (p instanceof Map) {
-          for (const [k, v] of p) if (typeof k === "string") defineField(obj as object, k, v);
-        }
-      }
-    },
+    build: (obj, state) => assignDictState(obj as object, state),
   });
   add("torch._utils._rebuild_tensor_v2", { call: rebuildTensor, build: ignoreState });
   add("torch._utils._rebuild_tensor", { call: rebuildTensor, build: ignoreState });
@@ -344,7 +138,7 @@ function buildDefaults(): Map<string, PickleGlobal> {
   add("_codecs.encode", {
     call: (args, ctx) => {
       const [s, enc] = args;
-      if (typeof s !== "string") fail(ctx, "_codecs.encode needs a string");
+      if (typeof s !== "string") failIn(ctx, "_codecs.encode needs a string");
       const e = String(enc ?? "utf-8").toLowerCase().replace("_", "-");
       if (e === "latin1" || e === "latin-1" || e === "iso-8859-1") {
         return Uint8Array.from(s as string, (c) => c.charCodeAt(0) & 0xff);

@@ -3,10 +3,29 @@
  *
  * @module
  */
+import { DataError } from "../util/errors.ts";
+
+/** Throws a DataError `<file>: <msg>` for the file an allow-listed constructor is reading. */
+export function failIn(ctx: { readonly name: string }, msg: string): never {
+  throw new DataError(`${ctx.name}: ${msg}`);
+}
 
 /** Sets `obj[key] = value` as an own data property (safe for `__proto__`). */
 export function defineField(obj: object, key: string, value: unknown): void {
   Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/**
+ * BUILD with dict state on a plain record: the string keys of every dict in `state` (a dict, or
+ * a tuple such as `(dict, slots)`) become own fields of `obj`; other parts are ignored.
+ */
+export function assignDictState(obj: object, state: unknown): void {
+  const parts = Array.isArray(state) ? state : [state];
+  for (const part of parts) {
+    if (part instanceof Map) {
+      for (const [k, v] of part) if (typeof k === "string") defineField(obj, k, v);
+    }
+  }
 }
 
 /** A short description of a value for error messages (its type, never its contents). */

@@ -8,6 +8,7 @@
  */
 
 import { DataError } from "../util/errors.ts";
+import { isObject } from "../util/guards.ts";
 import { escapeUntrusted, formatInt, listUntrusted, quoteUntrusted } from "../util/quote.ts";
 import { checkHostTensor, decodeElements, encodeElements, ITEM_SIZE } from "./dtype.ts";
 import type { HostDType, HostTensor } from "./host_tensor.ts";
@@ -78,18 +79,14 @@ export function readSafetensors(bytes: Uint8Array, name = "<safetensors>"): Safe
   } catch (e) {
     fail(`header is not valid UTF-8 JSON (${escapeUntrusted((e as Error).message)})`);
   }
-  if (typeof header !== "object" || header === null || Array.isArray(header)) {
-    fail("header must be a JSON object");
-  }
+  if (!isObject(header)) fail("header must be a JSON object");
   const buf = bytes.subarray(8 + n);
   const metadata: Record<string, string> = {};
   const entries: { key: string; dtype: HostDType; shape: number[]; begin: number; end: number }[] =
     [];
   for (const [key, v] of Object.entries(header as Record<string, unknown>)) {
     if (key === "__metadata__") {
-      if (typeof v !== "object" || v === null || Array.isArray(v)) {
-        fail("__metadata__ must be an object of strings");
-      }
+      if (!isObject(v)) fail("__metadata__ must be an object of strings");
       for (const [mk, mv] of Object.entries(v as Record<string, unknown>)) {
         if (typeof mv !== "string") fail(`__metadata__.${escapeUntrusted(mk)} must be a string`);
         metadata[mk] = mv as string;

@@ -5,8 +5,8 @@
  * @module
  */
 
+import { numel } from "../util/shape.ts";
 import type { HostData } from "./host_tensor.ts";
-import { sizeOf } from "./host_tensor.ts";
 
 /** True when `stride` is the row-major stride of `size` (size-1 dims may have any stride). */
 export function isContiguous(size: readonly number[], stride: readonly number[]): boolean {
@@ -45,13 +45,6 @@ export function viewExtent(
   return m + 1n;
 }
 
-/** Exact number of elements of a shape (BigInt: a product of file sizes may pass 2^53). */
-export function numelExact(size: readonly number[]): bigint {
-  let n = 1n;
-  for (const d of size) n *= BigInt(d);
-  return n;
-}
-
 /** Gathers the elements of a strided view of `src` into a fresh dense array (row-major). */
 export function gatherStrided(
   src: HostData,
@@ -59,7 +52,7 @@ export function gatherStrided(
   size: readonly number[],
   stride: readonly number[],
 ): HostData {
-  const n = sizeOf(size);
+  const n = numel(size);
   const Ctor = src.constructor as new (n: number) => HostData;
   if (isContiguous(size, stride)) return src.slice(offset, offset + n);
   const out = new Ctor(n);

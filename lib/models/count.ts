@@ -8,7 +8,8 @@
  * @module
  */
 import type { ModelConfig } from "../config/model_config.ts";
-import { isMaskableKind, modelParamSpecs, numel, type ParamSpec } from "./param_spec.ts";
+import { numel } from "../util/shape.ts";
+import { isMaskableKind, modelParamSpecs, type ParamSpec } from "./param_spec.ts";
 
 /** Counts of one stage (0..3, stem/downsample included) or of the head (4). */
 export interface StageCount {
@@ -16,15 +17,21 @@ export interface StageCount {
   stage: string;
   /** Feature-map height × width the stage runs at. */
   map: [number, number];
+  /** Parameters: all, and non-zero at the configured sparsity. */
   params: { dense: number; nonzero: number };
+  /** Multiply-accumulates per image: dense, and with the sparse layers' densities. */
   macs: { dense: number; sparse: number };
 }
 
 /** The output of {@link countModel}. */
 export interface ModelCount {
+  /** Input height and width the MACs are counted at. */
   inputSize: [number, number];
+  /** Parameters of the whole model: all, and non-zero at the configured sparsity. */
   params: { dense: number; nonzero: number };
+  /** Multiply-accumulates per image: dense, and with the sparse layers' densities. */
   macs: { dense: number; sparse: number };
+  /** The same figures per stage. */
   stages: StageCount[];
 }
 

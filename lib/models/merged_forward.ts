@@ -21,7 +21,7 @@ import {
 import { tf } from "../tf.ts";
 import { runNetwork } from "./network.ts";
 import { predictBatches } from "./predict.ts";
-import { mergedLkNames, type MergedModel } from "./reparam.ts";
+import { mergedLkNames, type MergedModel } from "./merged_form.ts";
 
 /** When to use the sparse-tap path: never, by the cost rule, or always. */
 export type SparseMode = "off" | "auto" | "on";

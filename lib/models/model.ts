@@ -10,10 +10,12 @@ import type { ModelConfig } from "../config/model_config.ts";
 import { stageDims } from "../config/model_config.ts";
 import { tf } from "../tf.ts";
 import { Rng } from "../util/rng.ts";
-import { modelParamSpecs, numel, type ParamSpec } from "./param_spec.ts";
+import { numel } from "../util/shape.ts";
+import { modelParamSpecs, type ParamSpec } from "./param_spec.ts";
 
 /** A built model: config, specs and variables. Pure data; see `forward`. */
 export interface Model {
+  /** The resolved model config the model was built from. */
   config: ModelConfig;
   /** Stage widths after the width factor. */
   dims: number[];

@@ -31,6 +31,7 @@ export interface ParamSpec {
   shape: number[];
   /** Shape in PyTorch layout. */
   torchShape: number[];
+  /** What the tensor is (conv, linear, norm, large-kernel branch ...), for masking and init. */
   kind: ParamKind;
   /** 0..3 for stem/downsample + blocks of that stage; 4 for the final norm and head. */
   stage: number;
@@ -205,9 +206,4 @@ export function modelParamSpecs(config: ModelConfig): ParamSpec[] {
   specs.push(linearSpec("head.weight", dims[3]!, config.numClasses, 4));
   specs.push(vec("head.bias", config.numClasses, "bias", 4));
   return specs;
-}
-
-/** Number of elements of a shape. */
-export function numel(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }

@@ -10,63 +10,13 @@
 import type { HostTensor } from "../io/host_tensor.ts";
 import { toFloat32 } from "../io/host_tensor.ts";
 import { tf } from "../tf.ts";
-import { DataError } from "../util/errors.ts";
-import { listUntrusted, quoteUntrusted } from "../util/quote.ts";
+
+import { quoteUntrusted } from "../util/quote.ts";
+import { checkKeysAndShapes } from "./key_check.ts";
 import { getVar, type Model } from "./model.ts";
-import { modelParamSpecs, type ParamKind } from "./param_spec.ts";
+import { permute, tfToTorch, torchToTf } from "./layout.ts";
+import { modelParamSpecs } from "./param_spec.ts";
 import type { ModelConfig } from "../config/model_config.ts";
-
-/** Permutes a row-major array: out has shape `perm.map(i => shape[i])`. */
-export function permute(
-  data: Float32Array,
-  shape: readonly number[],
-  perm: readonly number[],
-): Float32Array {
-  const rank = shape.length;
-  const strides = new Array<number>(rank);
-  let s = 1;
-  for (let i = rank - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= shape[i]!;
-  }
-  const outShape = perm.map((p) => shape[p]!);
-  const outStrides = perm.map((p) => strides[p]!);
-  const out = new Float32Array(data.length);
-  const idx = new Array<number>(rank).fill(0);
-  for (let o = 0; o < out.length; o++) {
-    let src = 0;
-    for (let d = 0; d < rank; d++) src += idx[d]! * outStrides[d]!;
-    out[o] = data[src]!;
-    for (let d = rank - 1; d >= 0; d--) {
-      if (++idx[d]! < outShape[d]!) break;
-      idx[d] = 0;
-    }
-  }
-  return out;
-}
-
-/** Permutation from PyTorch layout to tfjs layout per kind (undefined = same layout). */
-function torchToTf(kind: ParamKind): number[] | undefined {
-  if (kind === "conv" || kind === "dwconv") return [2, 3, 1, 0];
-  if (kind === "linear") return [1, 0];
-  return undefined;
-}
-
-/** Inverse of {@link torchToTf}. */
-function tfToTorch(kind: ParamKind): number[] | undefined {
-  if (kind === "conv" || kind === "dwconv") return [3, 2, 0, 1];
-  if (kind === "linear") return [1, 0];
-  return undefined;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-function listSome(keys: string[], n = 5): string {
-  const head = keys.slice(0, n).map((k) => quoteUntrusted(k)).join(", ");
-  return keys.length > n ? `${head} (+${keys.length - n} more)` : head;
-}
 
 /**
  * Assigns an official-format state_dict to a model. Every model key must be present with the
@@ -124,31 +74,10 @@ export function checkStateDict(
   state: Map<string, HostTensor>,
   source: string,
 ): void {
-  const specs = modelParamSpecs(config);
-  const expected = new Set(specs.map((s) => s.name));
-  const missing = specs.filter((s) => !state.has(s.name) && s.kind !== "bn_count").map((s) =>
-    s.name
-  );
-  const unexpected = [...state.keys()].filter((k) => !expected.has(k));
   const hint = `(model: arch ${config.arch}, kernelSizes [${config.kernelSizes}], ` +
     `smallKernel ${config.smallKernel}, lkMode ${config.lkMode}, ` +
     `depths [${config.depths}], dims [${config.dims}] x ${config.widthFactor})`;
-  if (missing.length || unexpected.length) {
-    const parts = [];
-    if (missing.length) parts.push(`missing keys ${listSome(missing)}`);
-    if (unexpected.length) parts.push(`unexpected keys ${listSome(unexpected)}`);
-    throw new DataError(`Weights ${source} do not fit the model: ${parts.join("; ")} ${hint}`);
-  }
-  for (const spec of specs) {
-    const t = state.get(spec.name);
-    if (t !== undefined && !sameShape(t.shape, spec.torchShape)) {
-      throw new DataError(
-        `Weights ${source}: key ${quoteUntrusted(spec.name)} has shape ${
-          listUntrusted(t.shape)
-        }, expected [${spec.torchShape}] ${hint}`,
-      );
-    }
-  }
+  checkKeysAndShapes(modelParamSpecs(config), state, source, hint);
 }
 
 /** The model's weights as an official-format state_dict (PyTorch layouts, official order). */

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { extractStateDict, readPth } from "../io/pth.ts";
+import { extractStateDict } from "../io/checkpoint_entry.ts";
+import { readPth } from "../io/pth.ts";
 import { encodeSafetensors, readSafetensors } from "../io/safetensors.ts";
 import type { HostTensor } from "../io/host_tensor.ts";
 import { validate } from "../config/layering.ts";

@@ -5,7 +5,8 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { numelOf, type ShapeMap } from "./types.ts";
+import { numel } from "../util/shape.ts";
+import type { ShapeMap } from "./types.ts";
 
 /**
  * Float32 0/1 tensors with the weights' shapes, one per host mask. The caller owns (and
@@ -22,7 +23,7 @@ export function maskTensors(
   for (const [name, m] of masks) {
     const shape = shapes.get(name);
     if (shape === undefined) throw new RangeError(`maskTensors: no shape for "${name}"`);
-    if (numelOf(shape) !== m.length) {
+    if (numel(shape) !== m.length) {
       throw new RangeError(
         `maskTensors: mask of "${name}" has ${m.length} elements, weight [${shape}]`,
       );

@@ -5,8 +5,9 @@
  * @module
  */
 import { choices, ConfigError } from "../util/errors.ts";
+import { numel } from "../util/shape.ts";
 import { selectKth } from "./_select.ts";
-import { type DensityMap, numelOf, type ShapeMap } from "./types.ts";
+import type { DensityMap, ShapeMap } from "./types.ts";
 
 function checkDensity(density: number, fn: string): void {
   if (!(density > 0 && density <= 1)) {
@@ -59,7 +60,7 @@ export function erkDensities(shapes: ShapeMap, density: number, power = 1.0): De
     raw.clear();
     for (const name of names) {
       const shape = shapes.get(name)!;
-      const nParam = numelOf(shape);
+      const nParam = numel(shape);
       const nZeros = nParam * (1 - density);
       const nOnes = nParam * density;
       if (dense.has(name)) {
@@ -153,7 +154,7 @@ export const DENSITY_STRATEGIES = {
     }
     for (const [name, shape] of shapes) {
       const s = scores.get(name);
-      if (s === undefined || s.length !== numelOf(shape)) {
+      if (s === undefined || s.length !== numel(shape)) {
         throw new RangeError(`snip: scores for "${name}" missing or of the wrong size`);
       }
     }

@@ -4,7 +4,8 @@
  * @module
  */
 import type { Rng } from "../util/rng.ts";
-import { type DensityMap, type MaskMap, numelOf, type ShapeMap } from "./types.ts";
+import { numel } from "../util/shape.ts";
+import type { DensityMap, MaskMap, ShapeMap } from "./types.ts";
 
 /**
  * `count` distinct positions of 0..n-1, uniformly at random (partial Fisher-Yates).
@@ -53,7 +54,7 @@ export function initMasks(densities: DensityMap, shapes: ShapeMap, rng: Rng): Ma
     const shape = shapes.get(name);
     if (shape === undefined) throw new RangeError(`initMasks: no shape for "${name}"`);
     if (!(d >= 0 && d <= 1)) throw new RangeError(`initMasks: density of "${name}" is ${d}`);
-    const n = numelOf(shape);
+    const n = numel(shape);
     const k = activeCount(n, d);
     // Draw the smaller side: the active set, or its complement.
     const pickActive = k <= n - k;

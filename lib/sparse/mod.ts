@@ -35,7 +35,7 @@
  *
  * @module
  */
-export { type DensityMap, type MaskMap, numelOf, type ShapeMap } from "./types.ts";
+export type { DensityMap, MaskMap, ShapeMap } from "./types.ts";
 export { maskableNames, type MaskableOptions, pickShapes } from "./maskable.ts";
 export {
   DENSITY_STRATEGIES,

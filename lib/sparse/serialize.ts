@@ -7,7 +7,8 @@
  * @module
  */
 import { DataError } from "../util/errors.ts";
-import { numelOf, type ShapeMap } from "./types.ts";
+import { numel } from "../util/shape.ts";
+import type { ShapeMap } from "./types.ts";
 
 const MAGIC = "SLKM";
 const VERSION = 1;
@@ -58,7 +59,7 @@ export function serializeMasks(
   let offset = 0;
   for (const [name, m] of masks) {
     const shape = shapes.get(name);
-    if (shape === undefined || numelOf(shape) !== m.length) {
+    if (shape === undefined || numel(shape) !== m.length) {
       throw new RangeError(`serializeMasks: shape of "${name}" missing or not matching the mask`);
     }
     const p = packBits(m);
@@ -117,9 +118,9 @@ export function deserializeMasks(
   const masks = new Map<string, Uint8Array>();
   const shapes = new Map<string, number[]>();
   for (const e of layers) {
-    const numel = Array.isArray(e.shape) ? numelOf(e.shape) : NaN;
+    const count = Array.isArray(e.shape) ? numel(e.shape) : NaN;
     if (
-      typeof e.name !== "string" || !Number.isInteger(numel) || e.bytes !== Math.ceil(numel / 8)
+      typeof e.name !== "string" || !Number.isInteger(count) || e.bytes !== Math.ceil(count / 8)
     ) {
       fail(`bad header entry ${JSON.stringify(e)}`);
     }
@@ -132,7 +133,7 @@ export function deserializeMasks(
       }
     }
     const start = base + e.offset;
-    masks.set(e.name, unpackBits(bytes.subarray(start, start + e.bytes), numel));
+    masks.set(e.name, unpackBits(bytes.subarray(start, start + e.bytes), count));
     shapes.set(e.name, e.shape);
   }
   return { masks, shapes };

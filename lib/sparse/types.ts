@@ -17,10 +17,3 @@ export type MaskMap = Map<string, Uint8Array>;
 
 /** Layer-wise densities (fraction of active weights, in [0, 1]) by layer name. */
 export type DensityMap = Map<string, number>;
-
-/** Number of elements of a shape. */
-export function numelOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}

@@ -2,7 +2,7 @@
 // partial output file.
 import assert from "node:assert/strict";
 import { encodeNpy, encodeSafetensors } from "../../lib/io/mod.ts";
-import { exists } from "../../lib/util/fs.ts";
+import { exists } from "../../lib/util/stat.ts";
 import { ownLines, runCli } from "./_run.ts";
 
 const FIX = new URL("../fixtures/official/slak_decomposed/", import.meta.url).pathname;

@@ -29,7 +29,8 @@ function expectRefused(r: { code: number; stderr: string }, path: string): void 
   const lines = ownLines(r.stderr);
   // One line: the backend was never selected, so nothing was computed.
   assert.equal(lines.length, 1, `one line, got:\n${r.stderr}`);
-  assert.ok(lines[0]!.startsWith(`slak: error: Cannot write ${path}:`), lines[0]);
+  const line = lines[0]!; // exactly one, asserted just above
+  assert.ok(line.startsWith(`slak: error: Cannot write ${path}:`), line);
 }
 
 function inferArgs(out: string, model: string): string[] {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import type { PickleGlobal } from "../../lib/io/mod.ts";
 import { readPth, TORCH_GLOBALS, unpickle } from "../../lib/io/mod.ts";
-import { MAX_LONG_BYTES } from "../../lib/io/pickle.ts";
+import { MAX_LONG_BYTES } from "../../lib/io/pickle_opcodes.ts";
 import { decodeLong } from "../../lib/io/pickle_util.ts";
 import { DataError, EXIT } from "../../lib/util/errors.ts";
 import { hasControlChars, pthOf } from "./hostile_bytes.ts";

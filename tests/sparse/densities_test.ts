@@ -4,12 +4,12 @@ import {
   densityStrategy,
   erkDensities,
   maskableNames,
-  numelOf,
   pickShapes,
   snipDensities,
   uniformDensities,
 } from "../../lib/sparse/mod.ts";
 import { ConfigError } from "../../lib/util/errors.ts";
+import { numel } from "../../lib/util/shape.ts";
 
 const SLAK_LIKE = new Map<string, number[]>([
   ["downsample_layers.0.0.weight", [4, 4, 3, 8]],
@@ -126,5 +126,5 @@ Deno.test("DENSITY_STRATEGIES: snip needs scores, unknown names are a ConfigErro
   assert.throws(() => densityStrategy("ERKK"), (e: unknown) => {
     return e instanceof ConfigError && /"uniform", "erk" or "snip"/.test(e.message);
   });
-  assert.equal(numelOf([2, 3, 4]), 24);
+  assert.equal(numel([2, 3, 4]), 24);
 });

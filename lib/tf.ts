@@ -16,6 +16,7 @@ import "@tensorflow/tfjs";
 // tfjs prints a "use tfjs-node" banner under Node-like runtimes; it is noise for a CLI.
 tf.env().set("IS_NODE", false);
 
+/** The tfjs-core namespace, with the cpu and webgpu backends registered. */
 export { tf };
 
 /** Version of tfjs-core in use (recorded in every run's meta.json). */

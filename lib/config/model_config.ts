@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from "zod";
+import { assertSame, type Same } from "../util/same_type.ts";
 
 const positiveInt = z.int().min(1);
 const oddKernel = z.int().min(1).refine((k) => k % 2 === 1, {
@@ -72,12 +73,63 @@ export const ModelConfigSchema = z.discriminatedUnion("arch", [
   }
 });
 
-/** A ConvNeXt config. */
-export type ConvNextConfig = z.infer<typeof ConvNextConfigSchema>;
-/** A SLaK config. */
-export type SlakConfig = z.infer<typeof SlakConfigSchema>;
+/** Four per-stage values. */
+export type PerStage = [number, number, number, number];
+
+/** The fields every model config has (see the schema's field comments). */
+export interface ModelConfigCommon {
+  /** Blocks per stage. */
+  depths: PerStage;
+  /** Stage widths before the width factor. */
+  dims: PerStage;
+  /** Stage kernel sizes M (odd). */
+  kernelSizes: PerStage;
+  /** Width factor applied to all four dims, floored as the official code does. */
+  widthFactor: number;
+  /** Fraction of zero weights in maskable (2-D/4-D) weights, 0 <= s < 1. */
+  sparsity: number;
+  /** Classifier outputs. */
+  numClasses: number;
+  /** Input image channels. */
+  inChannels: number;
+  /** Final stochastic-depth rate (linear ramp over all blocks). */
+  dropPath: number;
+  /** Layer-scale init value; 0 disables layer scale (no `gamma` parameter). */
+  layerScaleInit: number;
+  /** Multiplier for the classifier's initial weight and bias. */
+  headInitScale: number;
+}
+
+/** A ConvNeXt config (7×7 depthwise with bias, no BN). */
+export interface ConvNextConfig extends ModelConfigCommon {
+  /** The architecture. */
+  arch: "convnext";
+  /** No short edge. */
+  smallKernel: null;
+  /** Dense kernels only. */
+  lkMode: "dense";
+  /** No BN after the depthwise conv. */
+  bn: false;
+}
+
+/** A SLaK config: the large-kernel module in dense (RepLKNet-style) or decomposed form. */
+export interface SlakConfig extends ModelConfigCommon {
+  /** The architecture. */
+  arch: "slak";
+  /** Short edge N of the decomposed kernels and size of the small parallel branch; null = none. */
+  smallKernel: number | null;
+  /** "dense": M×M (+ N×N); "decomposed": M×N + N×M (+ N×N). */
+  lkMode: "dense" | "decomposed";
+  /** BatchNorm after each large-kernel branch. */
+  bn: boolean;
+}
+
 /** A validated model config. */
-export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+export type ModelConfig = ConvNextConfig | SlakConfig;
+
+assertSame<Same<ConvNextConfig, z.output<typeof ConvNextConfigSchema>>>();
+assertSame<Same<SlakConfig, z.output<typeof SlakConfigSchema>>>();
+assertSame<Same<ModelConfig, z.output<typeof ModelConfigSchema>>>();
 
 /** The field names of a model config, in canonical order. */
 export const MODEL_CONFIG_KEYS = [
@@ -112,5 +164,5 @@ export function stageDims(config: Pick<ModelConfig, "dims" | "widthFactor">): nu
 export function canonicalModelConfig(config: ModelConfig): ModelConfig {
   const out: Record<string, unknown> = {};
   for (const k of MODEL_CONFIG_KEYS) out[k] = config[k];
-  return out as ModelConfig;
+  return out as unknown as ModelConfig;
 }

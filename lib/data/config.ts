@@ -6,9 +6,28 @@
  * @module
  */
 import { z } from "zod";
+import { assertSame, type Same } from "../util/same_type.ts";
+import type {
+  CanvasConfig,
+  CifarConfig,
+  DataConfig,
+  FashionMnistConfig,
+  ImageFolderConfig,
+  PathfinderConfig,
+} from "./config_types.ts";
 import { validate } from "../config/layering.ts";
 import { ConfigError } from "../util/errors.ts";
 import type { Augment, Normalize } from "./types.ts";
+
+export type {
+  CanvasConfig,
+  CifarConfig,
+  DataConfig,
+  DataConfigInput,
+  FashionMnistConfig,
+  ImageFolderConfig,
+  PathfinderConfig,
+} from "./config_types.ts";
 
 /** Default folder of Debian's `dataset-fashion-mnist` package. */
 export const FASHION_MNIST_PATH = "/usr/share/datasets/fashion-mnist";
@@ -102,20 +121,12 @@ export const DataConfigSchema = z.discriminatedUnion("kind", [
   ImageFolderConfigSchema,
 ]);
 
-/** A parsed `data` config (defaults applied). */
-export type DataConfig = z.output<typeof DataConfigSchema>;
-/** A `data` config as written by the user (defaults optional). */
-export type DataConfigInput = z.input<typeof DataConfigSchema>;
-/** One variant of {@link DataConfig}. */
-export type PathfinderConfig = z.output<typeof PathfinderConfigSchema>;
-/** One variant of {@link DataConfig}. */
-export type FashionMnistConfig = z.output<typeof FashionMnistConfigSchema>;
-/** One variant of {@link DataConfig}. */
-export type CifarConfig = z.output<typeof CifarConfigSchema>;
-/** One variant of {@link DataConfig}. */
-export type ImageFolderConfig = z.output<typeof ImageFolderConfigSchema>;
-/** Canvas settings of the cluttered variant. */
-export type CanvasConfig = z.output<typeof CanvasSchema>;
+assertSame<Same<PathfinderConfig, z.output<typeof PathfinderConfigSchema>>>();
+assertSame<Same<FashionMnistConfig, z.output<typeof FashionMnistConfigSchema>>>();
+assertSame<Same<CifarConfig, z.output<typeof CifarConfigSchema>>>();
+assertSame<Same<ImageFolderConfig, z.output<typeof ImageFolderConfigSchema>>>();
+assertSame<Same<CanvasConfig, z.output<typeof CanvasSchema>>>();
+assertSame<Same<DataConfig, z.output<typeof DataConfigSchema>>>();
 
 /** A data config whose normalization is filled in. */
 export type ResolvedDataConfig = DataConfig & { normalize: Normalize };

@@ -158,8 +158,10 @@ async function checkPathfinder(c: PathfinderConfig): Promise<void> {
  * @example
  * ```ts
  * import { DataConfigSchema } from "./config.ts";
- * await checkDataSource(DataConfigSchema.parse({ kind: "cifar", path: "/nowhere" }));
+ * const missing = DataConfigSchema.parse({ kind: "cifar", path: "/nowhere" });
+ * const err = await checkDataSource(missing).then(() => null, (e: Error) => e);
  * // DataError: data.path /nowhere does not exist: expected a CIFAR-10 binary folder with ...
+ * if (err?.name !== "DataError" || !err.message.startsWith("data.path /nowhere")) throw err;
  * ```
  */
 export async function checkDataSource(data: DataConfig): Promise<void> {

@@ -11,8 +11,11 @@ import { tf } from "../tf.ts";
 
 /** Hyper-parameters of {@link AdamW}. */
 export interface AdamWOptions {
+  /** Moment decay rates (β1, β2). */
   betas: [number, number];
+  /** Added to √v in the denominator. */
   eps: number;
+  /** Decoupled weight decay (applied where `decays` says so). */
   weightDecay: number;
 }
 
@@ -33,6 +36,7 @@ export function decays(name: string, shape: readonly number[]): boolean {
  *   p ← p − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)
  */
 export class AdamW {
+  /** The hyper-parameters. */
   readonly opts: AdamWOptions;
   /** First moments by parameter name. */
   readonly m = new Map<string, tf.Variable>();
@@ -41,6 +45,7 @@ export class AdamW {
   /** Updates done so far (t of the bias correction). */
   t = 0;
 
+  /** Zero moments for every parameter of `params`. */
   constructor(params: ReadonlyMap<string, tf.Variable>, opts: AdamWOptions) {
     this.opts = opts;
     for (const [name, p] of params) {

@@ -22,7 +22,9 @@ export const STATE_VERSION = 1;
 
 /** Evaluation figures of one model on the test split. */
 export interface EvalResult {
+  /** Mean cross-entropy (no label smoothing). */
   loss: number;
+  /** Top-1 accuracy (fraction). */
   top1: number;
   /** null when the data set has fewer than 5 classes. */
   top5: number | null;
@@ -32,6 +34,7 @@ export interface EvalResult {
 
 /** The scalar part of a training state. */
 export interface TrainState {
+  /** Format version ({@link STATE_VERSION}). */
   version: number;
   /** Optimizer steps completed. */
   step: number;
@@ -45,6 +48,7 @@ export interface TrainState {
   loader: LoaderState;
   /** Σ loss and number of steps of the current epoch so far. */
   epochLossSum: number;
+  /** Optimizer steps of the current epoch so far. */
   epochSteps: number;
   /** Best top-1 of an epoch so far (null before the first evaluation). */
   bestTop1: number | null;
@@ -52,8 +56,11 @@ export interface TrainState {
   metricsBytes: number;
   /** Milliseconds of training steps, of those waiting for data, images trained, wall time. */
   trainMs: number;
+  /** Milliseconds of those spent waiting for data. */
   dataMs: number;
+  /** Images trained on. */
   images: number;
+  /** Wall-clock milliseconds of the run so far (over resumes). */
   wallMs: number;
   /** Evaluation of the last completed epoch. */
   lastEval: { model: EvalResult; ema: EvalResult | null } | null;
@@ -61,10 +68,15 @@ export interface TrainState {
 
 /** Tensor groups saved alongside the state. */
 export interface StateTensors {
+  /** Parameters by name. */
   param: ReadonlyMap<string, tf.Tensor>;
+  /** Buffers (BN running statistics) by name. */
   buffer: ReadonlyMap<string, tf.Tensor>;
+  /** AdamW first moments by parameter name. */
   adam_m: ReadonlyMap<string, tf.Tensor>;
+  /** AdamW second moments by parameter name. */
   adam_v: ReadonlyMap<string, tf.Tensor>;
+  /** EMA copies of parameters and buffers (empty without EMA). */
   ema: ReadonlyMap<string, tf.Tensor>;
 }
 
@@ -145,4 +157,20 @@ export function assignAll(
       v.assign(tf.tensor(t.data as Float32Array, v.shape, "float32"));
     }
   });
+}
+
+/** Host copies (float32) of tensor groups, e.g. for `Trainer.state()`. */
+export async function hostCopies<G extends string>(
+  groups: Readonly<Record<G, ReadonlyMap<string, tf.Tensor>>>,
+): Promise<Record<G, Map<string, HostTensor>>> {
+  const out = {} as Record<G, Map<string, HostTensor>>;
+  for (const g of Object.keys(groups) as G[]) {
+    const m = new Map<string, HostTensor>();
+    for (const [n, t] of groups[g]) {
+      const data = (await t.data() as Float32Array).slice();
+      m.set(n, { dtype: "float32", shape: [...t.shape], data });
+    }
+    out[g] = m;
+  }
+  return out;
 }

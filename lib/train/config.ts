@@ -7,6 +7,18 @@
  * @module
  */
 import { z } from "zod";
+import { assertSame, type Same } from "../util/same_type.ts";
+import type { TrainConfig } from "./config_types.ts";
+
+export type {
+  OptimizerConfig,
+  RegularizationConfig,
+  RunConfig,
+  ScheduleConfig,
+  SparsityConfig,
+  TrainConfig,
+  TrainModelConfig,
+} from "./config_types.ts";
 import type { OpenPaths } from "../config/layering.ts";
 import { NamedOverridesSchema } from "../config/named.ts";
 import { DataConfigSchema } from "../data/config.ts";
@@ -91,7 +103,6 @@ export const TrainConfigSchema = z.strictObject({
  */
 export const TRAIN_OPEN_PATHS: OpenPaths = ["model.overrides", "data"];
 
-/** A parsed training config (defaults applied). */
-export type TrainConfig = z.output<typeof TrainConfigSchema>;
+assertSame<Same<TrainConfig, z.output<typeof TrainConfigSchema>>>();
 /** A training config as users write it. */
 export type TrainConfigInput = z.input<typeof TrainConfigSchema>;

@@ -20,6 +20,7 @@ import { channelsOf, type DataConfig, imageSideOf } from "../data/config.ts";
 import { stageMaps } from "../models/count.ts";
 import { resolveModel, variantConfig } from "../models/resolve.ts";
 import { ConfigError, DataError } from "../util/errors.ts";
+import { isObject } from "../util/guards.ts";
 import { TRAIN_OPEN_PATHS, type TrainConfig, TrainConfigSchema } from "./config.ts";
 
 /** A validated training config plus the fully resolved model config. */
@@ -96,10 +97,6 @@ export function checkImageSize(data: DataConfig, where: string): void {
       `smaller than the ${min}x${min} the model needs (a 4x4 stem, then three 2x2 ` +
       `downsamplings)${allowed}`,
   );
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**

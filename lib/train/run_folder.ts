@@ -9,7 +9,8 @@
 import { checkDataSource } from "../data/preflight.ts";
 import { writeWeightsFile } from "../models/weights_file.ts";
 import { ConfigError, EXIT, UserError } from "../util/errors.ts";
-import { exists, writeJsonAtomic } from "../util/fs.ts";
+import { writeJsonAtomic } from "../util/fs.ts";
+import { exists } from "../util/stat.ts";
 import { acquireLock, heartbeat, type HeldLock, type LockInfo, releaseLock } from "../util/lock.ts";
 import { type LoadedState, readState, type TrainState, writeState } from "./checkpoint.ts";
 import { environmentInfo } from "./meta.ts";
@@ -17,6 +18,7 @@ import type { ResolvedTrainConfig } from "./resolve.ts";
 import {
   type MetricsRecord,
   NonFiniteError,
+  type RunFiles,
   runFiles,
   type TrainResult,
   type TrainRunOptions,
@@ -49,7 +51,7 @@ export type CheckpointReason = "epoch" | "steps" | "signal";
 /** An open run folder, locked by this process until {@link RunFolder.close}. */
 export class RunFolder {
   /** Paths of the folder's files. */
-  readonly files: ReturnType<typeof runFiles>;
+  readonly files: RunFiles;
   /** The saved state when resuming (null for a new run). */
   readonly loaded: LoadedState | null;
   readonly #lock: HeldLock;
@@ -58,7 +60,7 @@ export class RunFolder {
   #lastBeat = Date.now();
 
   private constructor(
-    files: ReturnType<typeof runFiles>,
+    files: RunFiles,
     lock: HeldLock,
     loaded: LoadedState | null,
     meta: Record<string, unknown>,

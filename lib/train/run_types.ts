@@ -11,31 +11,41 @@ import type { EvalResult } from "./checkpoint.ts";
 export interface TrainResult {
   /** Test loss, top-1 and top-5 of the model after the last epoch. */
   loss: number;
+  /** Top-1 accuracy (fraction). */
   top1: number;
+  /** Top-5 accuracy (null with fewer than 5 classes). */
   top5: number | null;
   /** Overall density of the maskable weights (1 for a dense run). */
   density: number;
+  /** Optimizer steps done. */
   steps: number;
+  /** Epochs done. */
   epochs: number;
   /** Training images per second (optimizer steps including data waits). */
   imgPerSec: number;
   /** Share of training-step time spent waiting for data. */
   dataShare: number;
+  /** Parameters: all, and non-zero with the final masks. */
   params: { dense: number; nonzero: number };
+  /** MACs per image: dense, and with the final masks. */
   macs: { dense: number; sparse: number };
   /** Evaluation of the EMA weights (null without EMA). */
   ema: { loss: number; top1: number; top5: number | null } | null;
+  /** Wall-clock seconds over all resumes. */
   wallSeconds: number;
 }
 
 /** Fields every metrics.jsonl record has. */
-interface MetricsBase {
+export interface MetricsBase {
+  /** Optimizer steps completed. */
   step: number;
   /** 1-based epoch the record belongs to. */
   epoch: number;
+  /** Learning rate of the step. */
   lr: number;
   /** Overall density of the maskable weights (1 for a dense run). */
   density: number;
+  /** Training throughput so far (images per second of step time). */
   imgPerSec: number;
   /** Density per masked layer (sparse runs). */
   layers?: Record<string, number>;
@@ -43,11 +53,15 @@ interface MetricsBase {
 
 /** The record written after each epoch's evaluation. */
 export interface EpochRecord extends MetricsBase {
+  /** Record kind. */
   type: "epoch";
   /** Mean training loss of the epoch's steps. */
   loss: number;
+  /** Test loss of the model (no smoothing). */
   evalLoss: number;
+  /** Test top-1 of the model. */
   top1: number;
+  /** Test top-5 of the model (null with fewer than 5 classes). */
   top5: number | null;
   /** Evaluation of the EMA weights (null without EMA). */
   ema: EvalResult | null;
@@ -59,10 +73,13 @@ export interface EpochRecord extends MetricsBase {
 
 /** The record written after each prune-and-grow update. */
 export interface TopologyRecord extends MetricsBase {
+  /** Record kind. */
   type: "topology";
   /** Training loss of the step that triggered the update. */
   loss: number;
+  /** Fraction of active weights pruned and regrown in each layer. */
   pruneRate: number;
+  /** Density per masked layer after the update. */
   layers: Record<string, number>;
 }
 
@@ -102,6 +119,7 @@ export interface TrainRunOptions {
   outDir: string;
   /** Continue from `outDir`'s last checkpoint (a finished run returns its result). */
   resume?: boolean;
+  /** Receives progress events (start, step, epoch, topology, checkpoint, message). */
   onProgress?: (ev: TrainProgress) => void;
   /** Extra fields for meta.json (e.g. the adapter). */
   meta?: Record<string, unknown>;
@@ -111,6 +129,7 @@ export interface TrainRunOptions {
 
 /** The run stopped on request (signal) after writing a checkpoint; exit code 130. */
 export class TrainInterrupted extends UserError {
+  /** A run interrupted by a signal. @param message what was interrupted and how to continue */
   constructor(message: string) {
     super(message, EXIT.interrupted);
     this.name = "TrainInterrupted";
@@ -119,14 +138,37 @@ export class TrainInterrupted extends UserError {
 
 /** NaN or Inf in the loss or the weights; the last good checkpoint is kept. */
 export class NonFiniteError extends UserError {
+  /** A non-finite or diverging state. @param message the step, the layer and where the last good checkpoint is */
   constructor(message: string) {
     super(message, EXIT.failure);
     this.name = "NonFiniteError";
   }
 }
 
+/** Paths of the files of a run folder. */
+export interface RunFiles {
+  /** The resolved config (config.json). */
+  config: string;
+  /** Provenance: seed, git commit, versions, backend, host, start/end (meta.json). */
+  meta: string;
+  /** One JSON record per epoch and topology update (metrics.jsonl). */
+  metrics: string;
+  /** Written last: its presence means the run is done (result.json). */
+  result: string;
+  /** The checkpoints folder. */
+  checkpoints: string;
+  /** The whole training state, for resume (checkpoints/state.safetensors). */
+  state: string;
+  /** Weights of the last checkpoint (checkpoints/last.safetensors). */
+  last: string;
+  /** Weights of the best epoch by test top-1 (checkpoints/best.safetensors). */
+  best: string;
+  /** Held while a process trains into the folder (see lib/util/lock.ts). */
+  lock: string;
+}
+
 /** Files of a run folder. */
-export function runFiles(outDir: string) {
+export function runFiles(outDir: string): RunFiles {
   const ck = `${outDir}/checkpoints`;
   return {
     config: `${outDir}/config.json`,
@@ -137,7 +179,6 @@ export function runFiles(outDir: string) {
     state: `${ck}/state.safetensors`,
     last: `${ck}/last.safetensors`,
     best: `${ck}/best.safetensors`,
-    /** Held while a process trains into the folder (see lib/util/lock.ts). */
     lock: `${outDir}/run.lock`,
   };
 }

@@ -7,11 +7,25 @@
 import { countModel, stageMaps } from "../models/count.ts";
 import { forward } from "../models/forward.ts";
 import type { Model } from "../models/model.ts";
-import { numel } from "../models/param_spec.ts";
-import type { Batch } from "../data/types.ts";
-import { maskTensors } from "../sparse/mod.ts";
+import { numel } from "../util/shape.ts";
+import { Loader } from "../data/loader.ts";
+import type { Batch, Dataset } from "../data/types.ts";
+import {
+  applyMasks,
+  countActive,
+  densityByLayer,
+  densityStrategy,
+  dropDenseMasks,
+  initMasks,
+  maskableNames,
+  maskTensors,
+  overallDensity,
+  pickShapes,
+  pruneAndGrow,
+  shapesOf,
+} from "../sparse/mod.ts";
 import { tf } from "../tf.ts";
-import type { Rng } from "../util/rng.ts";
+import { Rng } from "../util/rng.ts";
 import { softCrossEntropy } from "./loss.ts";
 import { readValues } from "./tensor_util.ts";
 
@@ -21,10 +35,20 @@ export interface Sparse {
   maskable: string[];
   /** Shapes of the masked weights. */
   shapes: Map<string, number[]>;
+  /** Host masks of the masked weights (1 = active). */
   masks: Map<string, Uint8Array>;
+  /** Device copies of the masks (float32, the weights' shapes). */
   dev: Map<string, tf.Tensor>;
 }
 
+/** The sparse state of a fresh model: its maskable weights, no masks yet. */
+export function newSparse(model: Model, onlyLargeKernel: boolean): Sparse {
+  const shapes = shapesOf(model.params);
+  const maskable = maskableNames(shapes, { onlyLargeKernel });
+  return { maskable, shapes: pickShapes(shapes, maskable), masks: new Map(), dev: new Map() };
+}
+
+/** Replaces the masks (host and device copies). */
 export function setMasks(sp: Sparse, masks: Map<string, Uint8Array>): void {
   sp.dev.forEach((t) => t.dispose());
   sp.masks = masks;
@@ -33,16 +57,9 @@ export function setMasks(sp: Sparse, masks: Map<string, Uint8Array>): void {
 
 export function overall(model: Model, sp: Sparse | null): number {
   if (sp === null) return 1;
-  let active = 0;
-  let total = 0;
-  for (const name of sp.maskable) {
-    const m = sp.masks.get(name);
-    const n = model.params.get(name)!.size;
-    total += n;
-    if (m === undefined) active += n;
-    else for (let i = 0; i < m.length; i++) active += m[i]!;
-  }
-  return total === 0 ? 1 : active / total;
+  let dense = 0; // maskable weights without a mask (dropped dense): fully active
+  for (const name of sp.maskable) if (!sp.masks.has(name)) dense += model.params.get(name)!.size;
+  return overallDensity(sp.masks, dense);
 }
 
 /** Parameters and MACs with the actual per-layer densities. */
@@ -55,11 +72,7 @@ export function actualCounts(model: Model, sp: Sparse | null, hw: [number, numbe
     if (spec.buffer) continue;
     const n = numel(spec.shape);
     const m = sp?.masks.get(spec.name);
-    let active = n;
-    if (m !== undefined) {
-      active = 0;
-      for (let i = 0; i < m.length; i++) active += m[i]!;
-    }
+    const active = m === undefined ? n : countActive(m);
     nonzero += active;
     if (spec.macsPerPosition !== undefined) {
       const pos = spec.stage === 4 ? 1 : maps[spec.stage]![0] * maps[spec.stage]![1];
@@ -103,4 +116,80 @@ export async function snipScores(
     v.dispose();
   }
   return out;
+}
+
+/** Options of {@link initSparse}. */
+export interface SparseInitOptions {
+  /** Layer-wise density rule. */
+  init: "snip" | "erk" | "uniform";
+  /** Root seed (SNIP draws its batch from the "snip-data" stream and its dropout from "snip"). */
+  seed: number;
+  /** SNIP batch size. */
+  batchSize: number;
+  /** Training data (required for SNIP). */
+  dataset?: Dataset;
+}
+
+/**
+ * Initial masks at the model's density: layer densities by the `init` rule (SNIP scores from one
+ * training batch), random masks drawn from `rng`, layers that come out dense dropped from masking
+ * (as the official code), masks applied to the weights.
+ */
+export async function initSparse(
+  model: Model,
+  sp: Sparse,
+  opts: SparseInitOptions,
+  rng: Rng,
+): Promise<void> {
+  let scores: Map<string, Float32Array> | undefined;
+  if (opts.init === "snip") {
+    if (!opts.dataset) throw new Error("SNIP mask init needs a training data set");
+    const loader = new Loader(opts.dataset, {
+      split: "train",
+      batchSize: opts.batchSize,
+      prefetch: false,
+      state: { epoch: 0, cursor: 0, rngState: Rng.stream(opts.seed, "snip-data").state() },
+    });
+    const b = await loader.next();
+    loader.close();
+    scores = await snipScores(model, b, sp.maskable, Rng.stream(opts.seed, "snip"));
+  }
+  const densities = densityStrategy(opts.init)({
+    shapes: sp.shapes,
+    density: 1 - model.config.sparsity,
+    ...(scores ? { scores } : {}),
+  });
+  const { masks, dropped } = dropDenseMasks(initMasks(densities, sp.shapes, rng));
+  for (const n of dropped) sp.shapes.delete(n);
+  setMasks(sp, masks);
+  applyMasks(model.params, sp.dev);
+}
+
+/**
+ * One prune-and-grow update of every masked layer at `rate` (regrowth random, or by `grads`
+ * magnitude when given), masks applied to the weights; returns the density per masked layer.
+ */
+export async function pruneAndRegrow(
+  model: Model,
+  sp: Sparse,
+  rate: number,
+  rng: Rng,
+  grads?: ReadonlyMap<string, tf.Tensor>,
+): Promise<Record<string, number>> {
+  const host = async (src: ReadonlyMap<string, tf.Tensor>) => {
+    const out = new Map<string, Float32Array>();
+    for (const n of sp.masks.keys()) out.set(n, await src.get(n)!.data() as Float32Array);
+    return out;
+  };
+  const weights = await host(model.params);
+  const r = pruneAndGrow(sp.masks, weights, {
+    rate,
+    growth: grads ? "gradient" : "random",
+    rng,
+    ...(grads ? { grads: await host(grads) } : {}),
+  });
+  setMasks(sp, r.masks);
+  sp.dev.forEach((t) => tf.keep(t));
+  applyMasks(model.params, sp.dev);
+  return Object.fromEntries(densityByLayer(sp.masks));
 }

@@ -37,128 +37,48 @@
  *
  * @module
  */
-import type { Batch, Dataset } from "../data/types.ts";
-import type { HostTensor } from "../io/host_tensor.ts";
-import { Loader } from "../data/loader.ts";
-import { forward } from "../models/forward.ts";
+import type { Dataset } from "../data/types.ts";
 import { buildModel, disposeModel, type Model } from "../models/model.ts";
 import {
   applyMasks,
   densityByLayer,
-  densityStrategy,
-  dropDenseMasks,
-  initMasks,
   isUpdateStep,
-  maskableNames,
-  pickShapes,
-  pruneAndGrow,
   pruneRate,
-  shapesOf,
   sparseEmaUpdate,
 } from "../sparse/mod.ts";
 import { tf } from "../tf.ts";
-import { Rng, type RngState } from "../util/rng.ts";
+import { Rng } from "../util/rng.ts";
 import { AdamW } from "./adamw.ts";
-import type { EvalResult, StateTensors } from "./checkpoint.ts";
-import { assignAll } from "./checkpoint.ts";
+import { assignAll, type EvalResult, hostCopies, type StateTensors } from "./checkpoint.ts";
+import { emaCopy } from "./ema.ts";
 import { evaluate } from "./evaluate.ts";
-import { smoothTargets, softCrossEntropy } from "./loss.ts";
-import { mixBatch } from "./mix.ts";
-import type { ResolvedTrainConfig } from "./resolve.ts";
+import { accumulateGradients } from "./grads.ts";
 import { NonFiniteError } from "./run_types.ts";
-import { actualCounts, overall, setMasks, snipScores, type Sparse } from "./sparse_state.ts";
-import { asyncScope, firstNonFinite, readValues } from "./tensor_util.ts";
+import {
+  actualCounts,
+  initSparse,
+  newSparse,
+  overall,
+  pruneAndRegrow,
+  setMasks,
+  type Sparse,
+} from "./sparse_state.ts";
+import { asyncScope, firstNonFinite } from "./tensor_util.ts";
+import {
+  DIVERGENCE_FACTOR,
+  GROUP_NAMES,
+  lossDiverged,
+  type StepResult,
+  type TensorGroup,
+  type TopologyUpdate,
+  type TrainBatch,
+  type TrainerConfig,
+  type TrainerOptions,
+  type TrainerRng,
+  type TrainerState,
+} from "./trainer_types.ts";
 
-/** Images (NHWC, normalised) and labels of one training micro-batch. */
-export type TrainBatch = Pick<Batch, "x" | "y" | "n" | "h" | "w" | "c">;
-
-/** What a {@link Trainer} needs of a training config (a `ResolvedTrainConfig` is one). */
-export type TrainerConfig =
-  & Pick<
-    ResolvedTrainConfig,
-    "modelConfig" | "optimizer" | "regularization" | "sparsity"
-  >
-  & { run: Pick<ResolvedTrainConfig["run"], "seed"> };
-
-/** Options of {@link Trainer.create}. */
-export interface TrainerOptions {
-  /** Optimizer steps of the whole run (the prune-rate decay and the last update step need it). */
-  totalSteps: number;
-  /** Training data for the SNIP mask init (one batch from the "snip-data" stream). */
-  dataset?: Dataset;
-  /** Continue from a saved state instead of initialising (see {@link Trainer.state}). */
-  state?: TrainerState;
-}
-
-/** The named random streams of a run. */
-export interface TrainerRng {
-  dropout: Rng;
-  mix: Rng;
-  mask: Rng;
-}
-
-/** The tensor groups of a trainer's state. */
-export type TensorGroup = "param" | "buffer" | "adam_m" | "adam_v" | "ema";
-
-/**
- * Everything a trainer needs to continue exactly: scalars, host copies of its tensor groups and
- * its masks. This is what checkpoints/state.safetensors holds.
- */
-export interface TrainerState {
-  /** Optimizer steps completed. */
-  step: number;
-  /** AdamW bias-correction counter. */
-  adamT: number;
-  rng: { dropout: RngState; mix: RngState; mask: RngState };
-  /** Parameters, buffers, AdamW moments and the EMA copy (empty without EMA), by name. */
-  tensors: Readonly<Record<TensorGroup, ReadonlyMap<string, HostTensor>>>;
-  /** Masks of the masked layers (empty for a dense model). */
-  masks: ReadonlyMap<string, Uint8Array>;
-}
-
-const GROUP_NAMES: Record<TensorGroup, string> = {
-  param: "parameter",
-  buffer: "buffer",
-  adam_m: "AdamW first moment",
-  adam_v: "AdamW second moment",
-  ema: "EMA copy",
-};
-
-/** A prune-and-grow update that happened. */
-export interface TopologyUpdate {
-  /** Optimizer step after which it ran. */
-  step: number;
-  /** Fraction of each layer's active weights pruned and regrown. */
-  rate: number;
-  /** Overall density of the maskable weights after the update. */
-  density: number;
-  /** Density per masked layer. */
-  layers: Record<string, number>;
-}
-
-/** Outcome of one {@link Trainer.step}. */
-export interface StepResult {
-  /** Training loss of the step (mean over its micro-batches). */
-  loss: number;
-  /** Optimizer steps completed, this one included. */
-  step: number;
-  /** Images in the step. */
-  images: number;
-  /** The topology update this step triggered, if any. */
-  topology: TopologyUpdate | null;
-}
-
-/**
- * A loss above this many times ln(K) (K classes) counts as divergence: cross-entropy starts near
- * ln K and a learning model stays within a few times of it, while a diverging one grows without
- * bound (one such step spoils the BN statistics, the moments and the EMA).
- */
-export const DIVERGENCE_FACTOR = 50;
-
-/** Whether a step's loss is NaN, infinite or diverged for a `k`-class problem. */
-export function lossDiverged(loss: number, k: number): boolean {
-  return !Number.isFinite(loss) || loss > DIVERGENCE_FACTOR * Math.log(Math.max(k, 2));
-}
+export * from "./trainer_types.ts";
 
 /** The training engine of one model (see the module doc). Call {@link dispose} when done. */
 export class Trainer {
@@ -180,7 +100,6 @@ export class Trainer {
   readonly #config: TrainerConfig;
   readonly #totalSteps: number;
   readonly #modelVars: Map<string, tf.Tensor>;
-  readonly #varNames: string[];
 
   private constructor(config: TrainerConfig, totalSteps: number) {
     const mc = config.modelConfig;
@@ -198,32 +117,11 @@ export class Trainer {
       mix: Rng.stream(seed, "mix"),
       mask: Rng.stream(seed, "mask"),
     };
-    const all = [...this.model.params, ...this.model.buffers];
-    this.#modelVars = new Map<string, tf.Tensor>(all);
-    this.#varNames = [...this.model.params.keys()];
-    const ema = config.regularization.emaDecay === null
-      ? null
-      : new Map(all.map(([n, v]) => [n, tf.variable(tf.zerosLike(v), false)]));
-    this.ema = ema;
-    this.emaModel = ema === null ? null : {
-      ...this.model,
-      params: new Map([...this.model.params.keys()].map((n) => [n, ema.get(n)!])),
-      buffers: new Map([...this.model.buffers.keys()].map((n) => [n, ema.get(n)!])),
-    };
-    if (mc.sparsity > 0) {
-      const shapes = shapesOf(this.model.params);
-      const maskable = maskableNames(shapes, {
-        onlyLargeKernel: config.sparsity.onlyLargeKernel,
-      });
-      this.sparse = {
-        maskable,
-        shapes: pickShapes(shapes, maskable),
-        masks: new Map(),
-        dev: new Map(),
-      };
-    } else {
-      this.sparse = null;
-    }
+    this.#modelVars = new Map<string, tf.Tensor>([...this.model.params, ...this.model.buffers]);
+    const copy = config.regularization.emaDecay === null ? null : emaCopy(this.model);
+    this.ema = copy?.vars ?? null;
+    this.emaModel = copy?.model ?? null;
+    this.sparse = mc.sparsity > 0 ? newSparse(this.model, config.sparsity.onlyLargeKernel) : null;
   }
 
   /**
@@ -247,28 +145,12 @@ export class Trainer {
     const su = this.#config.sparsity;
     const seed = this.#config.run.seed;
     if (sp) {
-      let scores: Map<string, Float32Array> | undefined;
-      if (su.init === "snip") {
-        if (!dataset) throw new Error("Trainer.create: SNIP mask init needs opts.dataset");
-        const snipLoader = new Loader(dataset, {
-          split: "train",
-          batchSize: this.#config.optimizer.batchSize,
-          prefetch: false,
-          state: { epoch: 0, cursor: 0, rngState: Rng.stream(seed, "snip-data").state() },
-        });
-        const b = await snipLoader.next();
-        snipLoader.close();
-        scores = await snipScores(this.model, b, sp.maskable, Rng.stream(seed, "snip"));
-      }
-      const densities = densityStrategy(su.init)({
-        shapes: sp.shapes,
-        density: 1 - this.model.config.sparsity,
-        ...(scores ? { scores } : {}),
-      });
-      const { masks, dropped } = dropDenseMasks(initMasks(densities, sp.shapes, this.rng.mask));
-      for (const n of dropped) sp.shapes.delete(n);
-      setMasks(sp, masks);
-      applyMasks(this.model.params, sp.dev);
+      await initSparse(this.model, sp, {
+        init: su.init,
+        seed,
+        batchSize: this.#config.optimizer.batchSize,
+        ...(dataset ? { dataset } : {}),
+      }, this.rng.mask);
     }
     const ema = this.ema;
     if (ema) tf.tidy(() => ema.forEach((v, n) => v.assign(this.#modelVars.get(n)!)));
@@ -329,16 +211,7 @@ export class Trainer {
 
   /** A copy of the whole state, for {@link restore} (here or in a new trainer of the same config). */
   async state(): Promise<TrainerState> {
-    const live = this.liveTensors();
-    const tensors = {} as Record<TensorGroup, Map<string, HostTensor>>;
-    for (const g of Object.keys(live) as TensorGroup[]) {
-      const m = new Map<string, HostTensor>();
-      for (const [n, t] of live[g]) {
-        const data = (await t.data() as Float32Array).slice();
-        m.set(n, { dtype: "float32", shape: [...t.shape], data });
-      }
-      tensors[g] = m;
-    }
+    const tensors = await hostCopies(this.liveTensors());
     const masks = new Map([...(this.sparse?.masks ?? [])].map(([n, m]) => [n, m.slice()]));
     return { ...this.scalars(), tensors, masks };
   }
@@ -371,31 +244,13 @@ export class Trainer {
       : [batches as TrainBatch];
     const k = this.model.config.numClasses;
     const reg = this.#config.regularization;
-    const varList = this.#varNames.map((n) => this.model.params.get(n)!);
     const next = this.stepCount + 1;
     let loss = 0;
     let topology: TopologyUpdate | null = null;
     await asyncScope(async () => {
-      let gsum: tf.Tensor[] | null = null;
-      for (const b of list) {
-        const t = smoothTargets(b.y, k, reg.labelSmoothing);
-        mixBatch(b.x, t, { n: b.n, h: b.h, w: b.w, c: b.c, k }, {
-          mixup: reg.mixup,
-          cutmix: reg.cutmix,
-          switchProb: reg.mixSwitchProb,
-        }, this.rng.mix);
-        const x = tf.tensor4d(b.x, [b.n, b.h, b.w, b.c]);
-        const tt = tf.tensor2d(t, [b.n, k]);
-        const { value, grads } = tf.variableGrads(() =>
-          tf.mul(
-            softCrossEntropy(forward(this.model, x, { training: true, rng: this.rng.dropout }), tt),
-            1 / list.length,
-          ) as tf.Scalar, varList);
-        loss += (await readValues(value))[0]!;
-        const g = varList.map((v) => grads[v.name]!);
-        gsum = gsum === null ? g : gsum.map((s, i) => tf.add(s, g[i]!));
-      }
-      const grads = new Map(this.#varNames.map((n, i) => [n, gsum![i]!]));
+      const acc = await accumulateGradients(this.model, list, reg, this.rng);
+      loss = acc.loss;
+      const grads = acc.grads;
       if (lossDiverged(loss, k)) {
         const bad = await firstNonFinite(grads);
         throw new NonFiniteError(
@@ -435,35 +290,9 @@ export class Trainer {
     rate: number,
     grads?: ReadonlyMap<string, tf.Tensor>,
   ): Promise<TopologyUpdate | null> {
-    const sp = this.sparse;
-    if (!sp) return null;
-    const weights = new Map<string, Float32Array>();
-    for (const n of sp.masks.keys()) {
-      weights.set(n, await this.model.params.get(n)!.data() as Float32Array);
-    }
-    let hostGrads: Map<string, Float32Array> | undefined;
-    if (grads) {
-      hostGrads = new Map();
-      for (const n of sp.masks.keys()) {
-        hostGrads.set(n, await grads.get(n)!.data() as Float32Array);
-      }
-    }
-    const growth = grads ? "gradient" : "random";
-    const r = pruneAndGrow(sp.masks, weights, {
-      rate,
-      growth,
-      rng: this.rng.mask,
-      ...(hostGrads ? { grads: hostGrads } : {}),
-    });
-    setMasks(sp, r.masks);
-    sp.dev.forEach((t) => tf.keep(t));
-    applyMasks(this.model.params, sp.dev);
-    return {
-      step: this.stepCount,
-      rate,
-      density: this.density(),
-      layers: Object.fromEntries(densityByLayer(sp.masks)),
-    };
+    if (!this.sparse) return null;
+    const layers = await pruneAndRegrow(this.model, this.sparse, rate, this.rng.mask, grads);
+    return { step: this.stepCount, rate, density: this.density(), layers };
   }
 
   /** Overall density of the maskable weights (1 for a dense model). */
@@ -477,7 +306,10 @@ export class Trainer {
   }
 
   /** Parameters and MACs at input size `hw` with the actual masks. */
-  counts(hw: [number, number]): ReturnType<typeof actualCounts> {
+  counts(hw: [number, number]): {
+    params: { dense: number; nonzero: number };
+    macs: { dense: number; sparse: number };
+  } {
     return actualCounts(this.model, this.sparse, hw);
   }
 

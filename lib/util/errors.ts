@@ -28,6 +28,7 @@ export class UserError extends Error {
   /** Process exit code for this error. */
   readonly exitCode: number;
   /**
+   * A user error with its exit code.
    * @param message one line naming the file, field or key and what was expected
    * @param exitCode process exit code (default {@link EXIT.usage})
    */
@@ -40,6 +41,7 @@ export class UserError extends Error {
 
 /** A malformed config (file, `--set` value or schema violation). */
 export class ConfigError extends UserError {
+  /** A config error. @param message one line naming the file or `--set` and the field, with the allowed values */
   constructor(message: string) {
     super(message, EXIT.config);
     this.name = "ConfigError";
@@ -48,6 +50,7 @@ export class ConfigError extends UserError {
 
 /** Malformed or ill-fitting data: weights, checkpoints, .npy inputs, data sets. */
 export class DataError extends UserError {
+  /** A data error. @param message one line naming the file and what in it does not fit */
   constructor(message: string) {
     super(message, EXIT.data);
     this.name = "DataError";

@@ -36,7 +36,7 @@ export class Rng {
   #s: Uint32Array;
   #spare: number | null = null;
 
-  /** @param state four uint32 words, not all zero */
+  /** A generator at `state` (see `Rng.stream` for a named stream of a seed). @param state four uint32 words, not all zero */
   constructor(state: RngState) {
     this.#s = Uint32Array.from(state);
     if (this.#s.every((v) => v === 0)) this.#s[0] = 1;

@@ -34,7 +34,32 @@ export async function readLkHost(model: Model): Promise<Map<string, Float32Array
   return out;
 }
 
-/** Re-parameterises a model (BN folded, branches merged); the source model is left unchanged. */
+/**
+ * Re-parameterises a model (BN folded, branches merged); the source model is left unchanged.
+ *
+ * @example The merged SLaK computes the same eval-mode logits
+ * ```ts
+ * import { initBackend } from "../ops/backend.ts";
+ * import { tf } from "../tf.ts";
+ * import { forward } from "./forward.ts";
+ * import { forwardMerged } from "./merged_forward.ts";
+ * import { buildModel } from "./model.ts";
+ * import { reparameterize } from "./reparam.ts";
+ * import { resolveModelConfig } from "./resolve.ts";
+ *
+ * await initBackend("cpu");
+ * const config = resolveModelConfig("slak_nano", {
+ *   overrides: { depths: [1, 1, 1, 1], dims: [8, 16, 32, 64], numClasses: 5 },
+ * });
+ * const model = buildModel(config, { seed: 0 });
+ * const merged = await reparameterize(model, "two-kernels");
+ * const x = tf.randomNormal([2, 64, 64, 3], 0, 1, "float32", 3) as tf.Tensor4D;
+ * const a = forward(model, x, { training: false });
+ * const b = forwardMerged(merged, x);
+ * const err = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
+ * if (!(err < 1e-4)) throw new Error(`max error ${err}`);
+ * ```
+ */
 export async function reparameterize(model: Model, form: MergedForm): Promise<MergedModel> {
   const config = model.config;
   const specs = mergedParamSpecs(config, form);

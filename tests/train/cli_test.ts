@@ -99,13 +99,15 @@ Deno.test("slak train stops on NaN with the step and layer, keeping the last che
     assert.match(msg, /at step \d+|after step \d+/);
     assert.match(msg, /(layer|gradient:) [a-z_]+\.[\w.]+/);
     assert.ok(!(await exists(`${out}/result.json`)));
-    // the checkpoint written before the failure is intact and finite
-    if (await exists(`${out}/checkpoints/state.safetensors`)) {
-      const st = tensorsOf(`${out}/checkpoints/state.safetensors`);
-      for (const [k, t] of st) {
-        if (t.data instanceof Float32Array) {
-          assert.ok(t.data.every((v) => Number.isFinite(v)), `${k} finite`);
-        }
+    // the checkpoint written before the failure (step 1, at lr 0) is kept, and every tensor of it
+    // is finite: parameters, buffers, moments, EMA
+    const kept = Number(/last good checkpoint \(step (\d+)\) is kept/.exec(msg)?.[1]);
+    assert.ok(kept >= 1, msg);
+    const st = tensorsOf(`${out}/checkpoints/state.safetensors`);
+    assert.ok(st.size > 0);
+    for (const [k, t] of st) {
+      if (t.data instanceof Float32Array) {
+        assert.ok(t.data.every((v) => Number.isFinite(v)), `${k} finite`);
       }
     }
   } finally {

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { forward } from "../../lib/models/forward.ts";
 import { initBackend } from "../../lib/ops/mod.ts";
 import { tf } from "../../lib/tf.ts";
+import { STATE_VERSION, type TrainState } from "../../lib/train/checkpoint.ts";
 import { resolveTrainConfig } from "../../lib/train/resolve.ts";
+import { RunFolder } from "../../lib/train/run_folder.ts";
 import { lossDiverged, type TrainBatch, Trainer } from "../../lib/train/trainer.ts";
 import { Rng } from "../../lib/util/rng.ts";
 
@@ -31,7 +33,7 @@ function tinyConfig(sparsity: number, extra: Record<string, unknown> = {}) {
 }
 
 /** 16 fixed random images with fixed labels of 2 classes: learnable only by memorising. */
-function fixedTrainBatch(): TrainBatch {
+function fixedBatch(): TrainBatch {
   const rng = new Rng(Rng.stream(7, "fixture").state());
   const n = 16, h = 32, w = 32, c = 1;
   const x = new Float32Array(n * h * w * c);
@@ -57,7 +59,7 @@ for (const sparsity of [0, 0.4]) {
     const config = tinyConfig(sparsity);
     const trainer = await Trainer.create(config, { totalSteps: 30 });
     try {
-      const b = fixedTrainBatch();
+      const b = fixedBatch();
       const before = await top1(trainer, b);
       const losses: number[] = [];
       for (let s = 0; s < 30; s++) losses.push((await trainer.step(b, 0.01)).loss);
@@ -73,7 +75,7 @@ for (const sparsity of [0, 0.4]) {
 
 Deno.test("Trainer.state() restored into a new trainer continues identically", async () => {
   const config = tinyConfig(0.4, { regularization: { labelSmoothing: 0.1, emaDecay: 0.9 } });
-  const b = fixedTrainBatch();
+  const b = fixedBatch();
   const a = await Trainer.create(config, { totalSteps: 12 });
   const other = await Trainer.create({ ...config, run: { seed: 99 } }, { totalSteps: 12 });
   try {
@@ -102,7 +104,7 @@ Deno.test("Trainer.state() restored into a new trainer continues identically", a
 
 Deno.test("Trainer finds non-finite moments and stops on a diverging loss", async () => {
   const config = tinyConfig(0);
-  const b = fixedTrainBatch();
+  const b = fixedBatch();
   const t = await Trainer.create(config, { totalSteps: 5 });
   try {
     await t.step(b, 1e-3);
@@ -120,5 +122,50 @@ Deno.test("Trainer finds non-finite moments and stops on a diverging loss", asyn
     assert.ok(lossDiverged(Number.NaN, 2) && lossDiverged(1e3, 10) && !lossDiverged(2.5, 10));
   } finally {
     t.dispose();
+  }
+});
+
+Deno.test("RunFolder.checkpoint() refuses a non-finite state and writes nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "slak-ckpt-" });
+  const config = tinyConfig(0, { regularization: { labelSmoothing: 0, emaDecay: 0.9 } });
+  const t = await Trainer.create(config, { totalSteps: 2 });
+  const opened = await RunFolder.open(config, { outDir: dir });
+  assert.ok("folder" in opened);
+  const folder = opened.folder;
+  try {
+    await t.step(fixedBatch(), 1e-3);
+    const st: TrainState = {
+      version: STATE_VERSION,
+      ...t.scalars(),
+      completedEpochs: 0,
+      loader: { epoch: 0, cursor: 0, rngState: [1, 2, 3, 4] },
+      epochLossSum: 0,
+      epochSteps: 1,
+      bestTop1: null,
+      metricsBytes: 0,
+      trainMs: 0,
+      dataMs: 0,
+      images: 16,
+      wallMs: 0,
+      lastEval: null,
+    };
+    await folder.checkpoint(t, st, false);
+    const written = Deno.readFileSync(`${dir}/checkpoints/state.safetensors`);
+    // one EMA running variance becomes Inf: the next checkpoint is refused, the last one kept
+    const [name, v] = [...t.ema!].find(([n]) => n.endsWith("running_var"))!;
+    v.assign(tf.fill(v.shape, Infinity));
+    await t.step(fixedBatch(), 1e-3);
+    await assert.rejects(
+      () => folder.checkpoint(t, st, true),
+      (e: Error) =>
+        e.name === "NonFiniteError" && e.message.includes(`${name} (EMA copy)`) &&
+        /last good checkpoint \(step 1\) is kept/.test(e.message),
+    );
+    assert.deepEqual(Deno.readFileSync(`${dir}/checkpoints/state.safetensors`), written);
+    await assert.rejects(Deno.stat(`${dir}/checkpoints/best.safetensors`));
+  } finally {
+    folder.close();
+    t.dispose();
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -26,6 +26,21 @@ export type { DepthwiseOptions, DepthwiseProgramFamily } from "./program_family.
  * `filter` is [kh, kw, C, 1] (as tf.depthwiseConv2d). Differentiable via tf.grads (the gradient
  * kernels run with the same program family).
  * Requires registerOps() (done by initBackend) for the active backend.
+ *
+ * @example A 31×5 kernel gives what tfjs's own depthwise conv gives
+ * ```ts
+ * import { initBackend } from "../backend.ts";
+ * import { tf } from "../../tf.ts";
+ * import { largeKernelDepthwiseConv2d } from "./mod.ts";
+ *
+ * await initBackend("cpu");
+ * const x = tf.randomNormal([2, 16, 16, 4], 0, 1, "float32", 1) as tf.Tensor4D;
+ * const w = tf.randomNormal([31, 5, 4, 1], 0, 1, "float32", 2) as tf.Tensor4D;
+ * const ours = largeKernelDepthwiseConv2d(x, w);
+ * const ref = tf.depthwiseConv2d(x, w, 1, "same");
+ * const err = tf.max(tf.abs(tf.sub(ours, ref))).dataSync()[0]!;
+ * if (!(err < 1e-4)) throw new Error(`max error ${err}`);
+ * ```
  */
 export function largeKernelDepthwiseConv2d(
   x: tf.Tensor4D,

@@ -2,7 +2,9 @@
  * `slak bench infer [MODEL] [--weights F]`: eval-mode img/s at 224 px and at the small scale for
  * the dense unmerged model, the merged model, merged + sparse taps, and ConvNeXt, on the current
  * adapter. Without --weights the large-kernel weights get random exact zeros at the config's
- * sparsity (40 % for SLaK), as trained SLaK checkpoints have.
+ * sparsity (40 % for SLaK), as trained SLaK checkpoints have. With Python and torch at hand,
+ * PyTorch's eval-mode img/s of the same 224 px models (bench/torch_infer.py) at our thread count
+ * is printed alongside, and every row carries the machine load it was measured at.
  *
  * @module
  */
@@ -35,6 +37,7 @@ import {
   textTable,
 } from "./_common.ts";
 import { modelForWeights } from "./_model_source.ts";
+import { loadText, machineLoad, torchEnv } from "./_bench_env.ts";
 
 async function sparsify(model: Model, sparsity: number, seed: number): Promise<void> {
   const rng = Rng.stream(seed, "bench-mask");
@@ -71,6 +74,49 @@ interface Row {
   variant: string;
   imgs: number;
   note: string;
+  /** 1-minute load average when the row was measured. */
+  load: number;
+}
+
+const TORCH_SCRIPT = new URL("../bench/torch_infer.py", import.meta.url).pathname;
+const TORCH_MODELS = ["slak_tiny", "convnext_tiny"];
+/** Threads our cpu backend computes with (one JS thread; no intra-op threads yet). */
+const OUR_THREADS = 1;
+
+/** PyTorch eval img/s of `models` at `size` px with our thread count, or why not. */
+async function torchRows(
+  python: string,
+  models: string[],
+  o: { batch: number; size: number; scale: string },
+): Promise<Row[] | string> {
+  const te = await torchEnv(python, OUR_THREADS);
+  const args = [TORCH_SCRIPT, "--json", "--model", models.join(","), "--batch", String(o.batch)];
+  args.push("--size", String(o.size), "--threads", String(OUR_THREADS));
+  try {
+    const r = await new Deno.Command(python, {
+      args,
+      env: te.env,
+      stdout: "piped",
+      stderr: "piped",
+    })
+      .output();
+    const dec = new TextDecoder();
+    if (!r.success) {
+      return `PyTorch baseline failed: ${dec.decode(r.stderr).trim().split("\n").pop()}`;
+    }
+    const load = machineLoad().load[0];
+    return (JSON.parse(dec.decode(r.stdout)) as { model: string; imgPerSec: number }[]).map((
+      t,
+    ) => ({
+      scale: o.scale,
+      variant: `PyTorch ${t.model}`,
+      imgs: t.imgPerSec,
+      note: te.note,
+      load,
+    }));
+  } catch (e) {
+    return `PyTorch baseline unavailable (${python}): ${(e as Error).message}`;
+  }
 }
 
 /** The `bench infer` subcommand. */
@@ -92,6 +138,8 @@ export function benchInferCommand() {
     .option("--config <file>", "YAML/JSON file of model fields")
     .option("--set <path=value>", "override a field of MODEL (repeatable)", collect, [] as string[])
     .option("--json <file>", "also write the rows as JSON")
+    .option("--python <exe>", "Python with torch for the 224 px baseline", "/usr/bin/python3")
+    .option("--no-torch", "skip the PyTorch baseline")
     .addOption(backendOption())
     .option("--quiet", "no progress on stderr")
     .action(async (modelName, opts) => {
@@ -141,7 +189,8 @@ export function benchInferCommand() {
         const time = (run: () => tf.Tensor) => imgPerSec(run, opts.batch, opts.seconds, opts.iters);
         const add = async (variant: string, run: () => tf.Tensor, note = "") => {
           info(opts, `bench infer: ${p.scale} ${variant} ...`);
-          rows.push({ scale: p.scale, variant, imgs: await time(run), note });
+          const imgs = await time(run);
+          rows.push({ scale: p.scale, variant, imgs, note, load: machineLoad().load[0] });
         };
         await add("dense unmerged", () => forward(model, x, { training: false }));
         const form = mergedFormsFor(p.config)[0]!;
@@ -169,8 +218,20 @@ export function benchInferCommand() {
         await add(p.base, () => forward(base, x, { training: false }));
         disposeModel(base);
         x.dispose();
+        const torchModels = [p.config === plan[0]?.config ? modelName ?? "slak_tiny" : "", p.base]
+          .filter((m) => TORCH_MODELS.includes(m));
+        if (opts.torch && p.size === opts.size && torchModels.length > 0 && !opts.weights) {
+          info(opts, `bench infer: ${p.scale} PyTorch ${torchModels.join(", ")} ...`);
+          const t = await torchRows(opts.python, torchModels, {
+            batch: opts.batch,
+            size: p.size,
+            scale: p.scale,
+          });
+          if (typeof t === "string") info(opts, t);
+          else rows.push(...t);
+        }
       }
-      const header = ["scale", "variant", "img/s", "x dense", "note"];
+      const header = ["scale", "variant", "img/s", "x dense", "load", "note"];
       const table = [header];
       for (const r of rows) {
         const dense = rows.find((d) => d.scale === r.scale && d.variant === "dense unmerged")!;
@@ -179,10 +240,14 @@ export function benchInferCommand() {
           r.variant,
           r.imgs.toFixed(3),
           (r.imgs / dense.imgs).toFixed(2) + "x",
+          r.load.toFixed(2),
           r.note,
         ]);
       }
-      out(`adapter: ${be.backend}${be.adapter ? ` (${be.adapter})` : ""}, batch ${opts.batch}`);
+      out(
+        `adapter: ${be.backend}${be.adapter ? ` (${be.adapter})` : ""}, batch ${opts.batch}, ` +
+          `${OUR_THREADS} thread; ${loadText()}`,
+      );
       out(textTable(table));
       if (opts.json) {
         await Deno.writeTextFile(

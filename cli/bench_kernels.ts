@@ -5,6 +5,7 @@
  * @module
  */
 import { Command, Option } from "commander";
+import { loadText, machineLoad, torchEnv } from "./_bench_env.ts";
 import { tf } from "../lib/tf.ts";
 import { initBackendSelection } from "../lib/ops/mod.ts";
 import { UserError } from "../lib/util/errors.ts";
@@ -29,6 +30,10 @@ async function adapterDescription(backend: string): Promise<string> {
   return parts.length > 0 ? parts.join(" / ") : "unnamed adapter (no GPUAdapterInfo fields)";
 }
 
+const TORCH_KERNELS = new URL("../bench/torch_kernels.py", import.meta.url).pathname;
+/** Threads our cpu kernels compute with (one JS thread; no intra-op threads yet). */
+const OUR_THREADS = 1;
+
 /** The `kernels` subcommand (mounted as `slak bench kernels`). */
 export function benchKernelsCommand() {
   return new Command("kernels")
@@ -42,13 +47,38 @@ export function benchKernelsCommand() {
     .option("--batch <n>", "batch size", positiveInt("--batch"), 4)
     .option("--rounds <n>", "interleaved timing rounds", positiveInt("--rounds"), 5)
     .option("--shapes <list>", "comma-separated substrings of shape ids (e.g. k51x5,k31x31)")
-    .option("--torch <file>", "JSON from bench/torch_kernels.py, adds a PyTorch column")
+    .option(
+      "--torch <file|auto>",
+      "adds a PyTorch column: JSON from bench/torch_kernels.py, or auto to run it here on the " +
+        "cpu with our thread count (pinned, OpenBLAS core type checked)",
+    )
+    .option("--python <exe>", "Python with torch for --torch auto", "/usr/bin/python3")
     .action(async (opts) => {
       const { backend, autoChoice } = await initBackendSelection(opts.backend);
       if (autoChoice) console.error(autoChoice);
       const shapes = selectShapes(opts.shapes);
       let torch: TorchFile | undefined;
-      if (opts.torch) {
+      let torchNote = "";
+      if (opts.torch === "auto") {
+        const te = await torchEnv(opts.python, OUR_THREADS);
+        torchNote = te.note;
+        console.error(`running bench/torch_kernels.py: ${torchNote}; ${loadText()}`);
+        const args = [
+          TORCH_KERNELS,
+          "--batch",
+          String(opts.batch),
+          "--rounds",
+          String(opts.rounds),
+        ];
+        args.push("--threads", String(OUR_THREADS));
+        if (opts.shapes) args.push("--shapes", opts.shapes);
+        const r = await new Deno.Command(opts.python, { args, env: te.env, stdout: "piped" })
+          .output().catch((e: Error) => {
+            throw new UserError(`--torch auto: cannot run ${opts.python} (${e.message})`);
+          });
+        if (!r.success) throw new UserError(`--torch auto: bench/torch_kernels.py failed`);
+        torch = JSON.parse(new TextDecoder().decode(r.stdout)) as TorchFile;
+      } else if (opts.torch) {
         try {
           torch = JSON.parse(await Deno.readTextFile(opts.torch)) as TorchFile;
         } catch (e) {
@@ -78,7 +108,11 @@ export function benchKernelsCommand() {
         batch: opts.batch,
         rounds: opts.rounds,
         program: opts.program,
-        torch: torch ? { version: torch.torch, threads: torch.threads } : undefined,
+        torch: torch
+          ? { version: torch.torch, threads: torch.threads, note: torchNote }
+          : undefined,
+        ourThreads: OUR_THREADS,
+        load: machineLoad(),
       };
       if (opts.json) {
         console.log(JSON.stringify({ meta, results, summary, torch }, null, 2));
@@ -87,8 +121,15 @@ export function benchKernelsCommand() {
       console.log(
         `backend ${backend} | adapter ${adapter} | Deno ${meta.deno} | tfjs ${meta.tfjs} | ` +
           `batch ${opts.batch} | program ${opts.program} | ${opts.rounds} rounds (median, min)` +
-          (torch ? ` | PyTorch ${torch.torch}, ${torch.threads} threads` : ""),
+          (torch ? ` | PyTorch ${torch.torch}, ${torch.threads} threads` : "") +
+          ` | ours ${OUR_THREADS} thread | ${loadText()}`,
       );
+      if (torch && torch.threads !== OUR_THREADS) {
+        console.log(
+          `note: PyTorch ran with ${torch.threads} threads, ours with ${OUR_THREADS}: ` +
+            `not like with like (use --torch auto)`,
+        );
+      }
       console.log("");
       console.log(renderTable(results, torch));
       console.log("");

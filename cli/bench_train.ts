@@ -1,12 +1,15 @@
 /**
  * `slak bench train [--model ...] [--backend ...] [--batch n] [--size px] [--json]`: img/s of one
  * training step (forward, backward, AdamW, masks) per model, and the same step in PyTorch on the
- * CPU (bench/torch_train.py) for the ratio of step times.
+ * CPU (bench/torch_train.py) for the ratio of step times. Like with like: PyTorch runs with our
+ * thread count (all its pools pinned; OpenBLAS told the real CPU family when it misdetects it),
+ * and the machine load is printed next to every ratio.
  *
  * @module
  */
 import { Command } from "commander";
 import { type BenchTrainResult, benchTrainStep } from "../lib/train/bench.ts";
+import { loadText, type MachineLoad, machineLoad, torchEnv } from "./_bench_env.ts";
 import {
   backendOption,
   type CommonFlags,
@@ -18,6 +21,9 @@ import {
 } from "./_common.ts";
 
 const TORCH_SCRIPT = new URL("../bench/torch_train.py", import.meta.url).pathname;
+
+/** Threads our cpu backend computes with (one JS thread; no intra-op threads yet). */
+const OUR_THREADS = 1;
 
 interface TorchRow {
   model: string;
@@ -31,6 +37,7 @@ async function torchTimes(
   python: string,
   models: string[],
   o: { batch: number; size: number; steps: number; threads: number; official?: string },
+  env: Record<string, string>,
 ): Promise<TorchRow[] | string> {
   const args = [
     TORCH_SCRIPT,
@@ -48,7 +55,8 @@ async function torchTimes(
     ...(o.official ? ["--official", o.official] : []),
   ];
   try {
-    const r = await new Deno.Command(python, { args, stdout: "piped", stderr: "piped" }).output();
+    const r = await new Deno.Command(python, { args, env, stdout: "piped", stderr: "piped" })
+      .output();
     const dec = new TextDecoder();
     if (!r.success) {
       return `PyTorch baseline failed: ${dec.decode(r.stderr).trim().split("\n").pop()}`;
@@ -69,7 +77,12 @@ export function benchTrainCommand() {
     .option("--size <px>", "input height = width", positiveInt("--size"), 64)
     .option("--steps <n>", "timed steps (median reported)", positiveInt("--steps"), 3)
     .option("--python <exe>", "Python with torch for the baseline", "/usr/bin/python3")
-    .option("--torch-threads <n>", "PyTorch threads (0 = its default)", "0")
+    .option(
+      "--torch-threads <n>",
+      "PyTorch threads (default: ours, 1 on the cpu backend; another value is not like with like)",
+      positiveInt("--torch-threads"),
+      OUR_THREADS,
+    )
     .option("--official <dir>", "checkout of VITA-Group/SLaK for the PyTorch SLaK model")
     .option("--no-torch", "skip the PyTorch baseline")
     .option("--json", "print JSON")
@@ -78,40 +91,50 @@ export function benchTrainCommand() {
       const flags: CommonFlags = { quiet: opts.quiet };
       await selectBackend(opts.backend, flags);
       const models = String(opts.model).split(",").map((s) => s.trim()).filter(Boolean);
-      const ours: BenchTrainResult[] = [];
+      const ours: (BenchTrainResult & { load: MachineLoad })[] = [];
       for (const m of models) {
-        info(flags, `timing ${m} (batch ${opts.batch}, ${opts.size}px) ...`);
-        ours.push(
-          await benchTrainStep({
-            model: m,
-            batch: opts.batch,
-            size: opts.size,
-            warmup: 1,
-            steps: opts.steps,
-          }),
-        );
+        info(flags, `timing ${m} (batch ${opts.batch}, ${opts.size}px) ... ${loadText()}`);
+        const r = await benchTrainStep({
+          model: m,
+          batch: opts.batch,
+          size: opts.size,
+          warmup: 1,
+          steps: opts.steps,
+        });
+        ours.push({ ...r, load: machineLoad() });
       }
       let torch: TorchRow[] | string = "skipped (--no-torch)";
+      let torchNote = "";
       if (opts.torch) {
-        info(flags, "timing the same models in PyTorch ...");
+        const threads = opts.torchThreads;
+        const te = await torchEnv(opts.python, threads);
+        torchNote = te.note + (threads !== OUR_THREADS ? ` (ours: ${OUR_THREADS} thread)` : "");
+        info(flags, `timing the same models in PyTorch: ${torchNote} ...`);
         torch = await torchTimes(opts.python, models, {
           batch: opts.batch,
           size: opts.size,
           steps: opts.steps,
-          threads: Number(opts.torchThreads),
+          threads,
           ...(opts.official ? { official: opts.official } : {}),
-        });
+        }, te.env);
       }
+      const torchLoad = machineLoad();
       const rows = ours.map((r) => {
         const t = typeof torch === "string" ? undefined : torch.find((x) => x.model === r.model);
         return {
           ...r,
+          threads: OUR_THREADS,
           torch: t ? { msPerStep: t.msPerStep, imgPerSec: t.imgPerSec, threads: t.threads } : null,
           ratio: t ? r.msPerStep / t.msPerStep : null,
+          torchLoad,
         };
       });
       if (opts.json) {
-        out(JSON.stringify({ rows, torch: typeof torch === "string" ? torch : "ok" }, null, 2));
+        out(JSON.stringify(
+          { rows, torch: typeof torch === "string" ? torch : "ok", torchNote },
+          null,
+          2,
+        ));
         return;
       }
       const table = [[
@@ -123,6 +146,7 @@ export function benchTrainCommand() {
         "torch ms/step",
         "torch img/s",
         "ratio",
+        "load (ours / torch)",
       ]];
       for (const r of rows) {
         table.push([
@@ -134,13 +158,17 @@ export function benchTrainCommand() {
           r.torch ? r.torch.msPerStep.toFixed(1) : "-",
           r.torch ? r.torch.imgPerSec.toFixed(2) : "-",
           r.ratio !== null ? `${r.ratio.toFixed(2)}x` : "-",
+          `${r.load.load[0].toFixed(2)} / ${r.torchLoad.load[0].toFixed(2)}`,
         ]);
       }
       out(textTable(table));
       if (typeof torch === "string") info(flags, torch);
-      else {info(
+      else {
+        info(flags, `ratio = our step time / PyTorch's at the same thread count; ${torchNote}`);
+        info(
           flags,
-          `ratio = our step time / PyTorch's (goal <= 1.5x); torch threads ${torch[0]?.threads}`,
-        );}
+          `${loadText()}; 1-minute load averages per row (a loaded machine skews ratios)`,
+        );
+      }
     });
 }

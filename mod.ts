@@ -130,6 +130,11 @@ export type {
 export { AdamW, type AdamWOptions } from "./lib/train/adamw.ts";
 export type { Sparse } from "./lib/train/sparse_state.ts";
 export {
+  type DensityGroup,
+  type DensityReport,
+  densityReport,
+} from "./lib/train/density_report.ts";
+export {
   DIVERGENCE_FACTOR,
   lossDiverged,
   type StepResult,
@@ -170,6 +175,7 @@ export type {
   FashionMnistConfig,
   ImageFolderConfig,
   PathfinderConfig,
+  ShapesConfig,
 } from "./lib/data/config_types.ts";
 export type {
   Augment,

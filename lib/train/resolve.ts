@@ -17,6 +17,7 @@ import {
 } from "../config/layering.ts";
 import type { ModelConfig } from "../config/model_config.ts";
 import { channelsOf, type DataConfig, imageSideOf } from "../data/config.ts";
+import { SHAPES_CLASSES } from "../data/shapes.ts";
 import { stageMaps } from "../models/count.ts";
 import { resolveModel, variantConfig } from "../models/resolve.ts";
 import { ConfigError, DataError } from "../util/errors.ts";
@@ -38,6 +39,8 @@ export function dataShape(data: DataConfig): { numClasses: number; inChannels: n
   switch (data.kind) {
     case "pathfinder":
       return { numClasses: 2, inChannels };
+    case "shapes":
+      return { numClasses: SHAPES_CLASSES.length, inChannels };
     case "fashion_mnist":
       return { numClasses: 10, inChannels };
     case "cifar":

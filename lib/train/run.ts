@@ -284,6 +284,7 @@ function resultOf(
   return {
     ...strip(last.model),
     density: tr.density(),
+    densities: tr.densityReport(),
     steps: st.step,
     epochs: extra.epochs,
     imgPerSec: extra.imgPerSec,

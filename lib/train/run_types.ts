@@ -6,6 +6,7 @@
  */
 import { EXIT, UserError } from "../util/errors.ts";
 import type { EvalResult } from "./checkpoint.ts";
+import type { DensityReport } from "./density_report.ts";
 
 /** What result.json holds (written last: its presence means the run is done). */
 export interface TrainResult {
@@ -17,6 +18,8 @@ export interface TrainResult {
   top5: number | null;
   /** Overall density of the maskable weights (1 for a dense run). */
   density: number;
+  /** Densities per stage and per kind of layer, from the final masks. */
+  densities: DensityReport;
   /** Optimizer steps done. */
   steps: number;
   /** Epochs done. */

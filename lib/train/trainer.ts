@@ -50,6 +50,7 @@ import { tf } from "../tf.ts";
 import { Rng } from "../util/rng.ts";
 import { AdamW } from "./adamw.ts";
 import { assignAll, type EvalResult, hostCopies, type StateTensors } from "./checkpoint.ts";
+import { type DensityReport, densityReport } from "./density_report.ts";
 import { emaCopy } from "./ema.ts";
 import { evaluate } from "./evaluate.ts";
 import { accumulateGradients } from "./grads.ts";
@@ -298,6 +299,11 @@ export class Trainer {
   /** Overall density of the maskable weights (1 for a dense model). */
   density(): number {
     return overall(this.model, this.sparse);
+  }
+
+  /** Densities per stage and per kind of layer (large kernels, MLPs, stem/downsampling, head). */
+  densityReport(): DensityReport {
+    return densityReport(this.model, this.sparse);
   }
 
   /** Density per masked layer (empty for a dense model). */

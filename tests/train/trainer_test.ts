@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { openDataset } from "../../lib/data/open_dataset.ts";
 import { forward } from "../../lib/models/forward.ts";
 import { initBackend } from "../../lib/ops/mod.ts";
 import { tf } from "../../lib/tf.ts";
@@ -167,5 +168,41 @@ Deno.test("RunFolder.checkpoint() refuses a non-finite state and writes nothing"
     folder.close();
     t.dispose();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("densityReport() gives per-stage and per-group densities that add up to the overall one", async () => {
+  for (const init of ["snip", "erk"] as const) {
+    const config = tinyConfig(0.4, { sparsity: { init, updateEvery: 10, pruneRate: 0.3 } });
+    const ds = await openDataset(config.data);
+    const t = await Trainer.create(config, { totalSteps: 2, dataset: ds });
+    try {
+      const r = t.densityReport();
+      assert.ok(Math.abs(r.overall - t.density()) < 1e-12, `${init}: ${r.overall}`);
+      // the stages' densities, weighted by their maskable sizes, give the overall density
+      const sizes = [0, 0, 0, 0, 0];
+      const maskable = new Set(t.sparse!.maskable);
+      for (const s of t.model.specs) {
+        if (maskable.has(s.name)) sizes[s.stage]! += t.model.params.get(s.name)!.size;
+      }
+      const total = sizes.reduce((a, b) => a + b, 0);
+      const mean = r.stages.reduce((a, d, i) => a + d * sizes[i]!, 0) / total;
+      assert.ok(Math.abs(mean - r.overall) < 1e-9, `${init}: ${mean} vs ${r.overall}`);
+      for (const g of Object.values(r.groups)) {
+        for (const d of g) assert.ok(d === null || (d >= 0 && d <= 1));
+      }
+      assert.ok(r.groups.largeKernel.every((d) => d !== null), "every stage has large kernels");
+      assert.ok(r.stages.some((d) => d < 0.99), `${init}: some stage is sparse`);
+    } finally {
+      t.dispose();
+    }
+  }
+  const dense = await Trainer.create(tinyConfig(0), { totalSteps: 2 });
+  try {
+    const r = dense.densityReport();
+    assert.equal(r.overall, 1);
+    assert.deepEqual(r.stages, [1, 1, 1, 1, 1]);
+  } finally {
+    dense.dispose();
   }
 });

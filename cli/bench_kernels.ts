@@ -20,7 +20,7 @@ import {
 import { backendOption, positiveInt } from "./_common.ts";
 
 async function adapterDescription(backend: string): Promise<string> {
-  if (backend !== "webgpu") return "cpu (tfjs-backend-cpu, plain JS)";
+  if (backend !== "webgpu") return "cpu (tfjs-backend-cpu; our kernels in WebAssembly SIMD)";
   const gpu = (globalThis.navigator as { gpu?: GPU }).gpu;
   const adapter = await gpu?.requestAdapter();
   const info = adapter?.info;

@@ -17,6 +17,7 @@ import {
   sparseWorkRatio,
   type TapKernel,
   type TapList,
+  wasmDepthwiseSupport,
 } from "../ops/mod.ts";
 import { tf } from "../tf.ts";
 import { runNetwork } from "./network.ts";
@@ -35,15 +36,24 @@ export type SparseMode = "off" | "auto" | "on";
 export const DEFAULT_SPARSE_THRESHOLD = 0.75;
 
 /**
- * Default threshold on the cpu backend, where the sparse-tap loops skip zero taps outright and won
- * at every stage of SLaK-T at 40 % sparsity (work ratios 0.78–1.23): merged + sparse 1.50x vs
- * merged 1.19x of dense unmerged at 224 px, 1.83x vs 1.69x at 64 px (BENCHMARKS.md).
+ * Default threshold on the cpu backend without WebAssembly SIMD (plain-JS dense kernels), where the
+ * sparse-tap loops skip zero taps outright and won at every stage of SLaK-T at 40 % sparsity (work
+ * ratios 0.78–1.23): merged + sparse 1.50x vs merged 1.19x of dense unmerged at 224 px, 1.83x vs
+ * 1.69x at 64 px (BENCHMARKS.md).
  */
 export const CPU_SPARSE_THRESHOLD = 1.5;
 
+/**
+ * Default threshold on the cpu backend with the WebAssembly SIMD depthwise kernels: the fused
+ * dense op runs 7–10x faster than the plain-JS sparse-tap loops at SLaK-T's stages with 40 % zeros
+ * (work ratios 0.77–1.20; break-even ratios 0.07–0.17), so sparse pays only for far sparser kernels.
+ */
+export const CPU_WASM_SPARSE_THRESHOLD = 0.1;
+
 /** The "auto" threshold for the current backend. */
 export function defaultSparseThreshold(): number {
-  return isCpuBackend() ? CPU_SPARSE_THRESHOLD : DEFAULT_SPARSE_THRESHOLD;
+  if (!isCpuBackend()) return DEFAULT_SPARSE_THRESHOLD;
+  return wasmDepthwiseSupport().simd ? CPU_WASM_SPARSE_THRESHOLD : CPU_SPARSE_THRESHOLD;
 }
 
 /** Options of {@link forwardMerged}. */

@@ -17,6 +17,7 @@ export {
   SLAK_DEPTHWISE,
   SLAK_DEPTHWISE_BACKPROP_FILTER,
   SLAK_DEPTHWISE_BACKPROP_INPUT,
+  wasmDepthwiseSupport,
 } from "./large_depthwise/mod.ts";
 export { fusedDecomposedDepthwise, SLAK_FUSED_DECOMPOSED } from "./fused_decomposed/mod.ts";
 export {

@@ -1,6 +1,7 @@
 /**
- * CPU kernel configs for the large depthwise trio, backed by the plain-JS typed-array loops in
- * cpu_forward.ts / cpu_backprop_filter.ts.
+ * CPU kernel configs for the large depthwise trio: the WebAssembly SIMD kernels of
+ * wasm_depthwise.ts, or, where WebAssembly SIMD is unavailable (or the operands do not fit a
+ * 32-bit wasm memory), the plain-JS typed-array loops of cpu_forward.ts / cpu_backprop_filter.ts.
  *
  * @module
  */
@@ -9,6 +10,11 @@ import { cpuBackend, f32 } from "../_cpu/backend.ts";
 import { depthwiseGeometry } from "./geometry.ts";
 import { depthwiseBackpropInputCpu, depthwiseForwardCpu } from "./cpu_forward.ts";
 import { depthwiseBackpropFilterCpu } from "./cpu_backprop_filter.ts";
+import {
+  depthwiseBackpropFilterWasm,
+  depthwiseBackpropInputWasm,
+  depthwiseForwardWasm,
+} from "./wasm_depthwise.ts";
 import {
   SLAK_DEPTHWISE,
   SLAK_DEPTHWISE_BACKPROP_FILTER,
@@ -19,7 +25,8 @@ function forward({ inputs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorIn
   const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
   const b = cpuBackend(backend);
   const g = depthwiseGeometry(x.shape, filter.shape);
-  const y = depthwiseForwardCpu(f32(b, x), f32(b, filter), g);
+  const [xv, fv] = [f32(b, x), f32(b, filter)];
+  const y = depthwiseForwardWasm(xv, fv, g) ?? depthwiseForwardCpu(xv, fv, g);
   return b.makeTensorInfo(x.shape.slice(), "float32", y);
 }
 
@@ -28,7 +35,8 @@ function backpropInput({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0])
   const { inputShape } = attrs as unknown as { inputShape: number[] };
   const b = cpuBackend(backend);
   const g = depthwiseGeometry(inputShape, filter.shape);
-  const dx = depthwiseBackpropInputCpu(f32(b, dy), f32(b, filter), g);
+  const [dyv, fv] = [f32(b, dy), f32(b, filter)];
+  const dx = depthwiseBackpropInputWasm(dyv, fv, g) ?? depthwiseBackpropInputCpu(dyv, fv, g);
   return b.makeTensorInfo(inputShape.slice(), "float32", dx);
 }
 
@@ -37,7 +45,8 @@ function backpropFilter({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]
   const { filterShape } = attrs as unknown as { filterShape: number[] };
   const b = cpuBackend(backend);
   const g = depthwiseGeometry(x.shape, filterShape);
-  const dw = depthwiseBackpropFilterCpu(f32(b, x), f32(b, dy), g);
+  const [xv, dyv] = [f32(b, x), f32(b, dy)];
+  const dw = depthwiseBackpropFilterWasm(xv, dyv, g) ?? depthwiseBackpropFilterCpu(xv, dyv, g);
   return b.makeTensorInfo(filterShape.slice(), "float32", dw);
 }
 

@@ -20,6 +20,7 @@ export {
 } from "./kernel_names.ts";
 export { depthwiseFlops, type DepthwiseGeometry, depthwiseGeometry } from "./geometry.ts";
 export type { DepthwiseOptions, DepthwiseProgramFamily } from "./program_family.ts";
+export { wasmDepthwiseSupport } from "./wasm_depthwise.ts";
 
 /**
  * Depthwise 2-D conv, stride 1, 'same' padding (kh//2, kw//2), odd kernel sides. `x` is NHWC,

@@ -14,6 +14,7 @@ import type {
   FashionMnistConfig,
   ImageFolderConfig,
   PathfinderConfig,
+  ShapesConfig,
 } from "./config_types.ts";
 import { validate } from "../config/layering.ts";
 import { ConfigError } from "../util/errors.ts";
@@ -27,6 +28,7 @@ export type {
   FashionMnistConfig,
   ImageFolderConfig,
   PathfinderConfig,
+  ShapesConfig,
 } from "./config_types.ts";
 
 /** Default folder of Debian's `dataset-fashion-mnist` package. */
@@ -42,6 +44,8 @@ export const CANVAS_SIZE_RANGE: readonly [number, number] = [28, 1024];
 export const IMAGEFOLDER_SIZE_RANGE: readonly [number, number] = [8, 1024];
 /** The sides Pathfinder images can have (`size`). */
 export const PATHFINDER_SIZES = [32, 64, 128] as const;
+/** Allowed range of a generated shapes image's side `size`. */
+export const SHAPES_SIZE_RANGE: readonly [number, number] = [32, 512];
 
 const NormalizeSchema = z.strictObject({
   mean: z.array(z.number()).min(1),
@@ -67,6 +71,20 @@ export const PathfinderConfigSchema = z.strictObject({
   seed: z.number().int().min(0).default(0),
   /** Folder for a generated-image cache (one file per split), or null for none. */
   cacheDir: z.string().min(1).nullable().default(null),
+  augment: augmentSchema({ crop: null, flip: false }),
+  normalize: NormalizeSchema.optional(),
+});
+
+/** Generated shapes (lib/data/shapes.ts), made from `seed`: eight classes, one gray channel. */
+export const ShapesConfigSchema = z.strictObject({
+  kind: z.literal("shapes"),
+  size: z.number().int().min(SHAPES_SIZE_RANGE[0]).max(SHAPES_SIZE_RANGE[1]).default(32),
+  trainSize: count.default(2000),
+  testSize: count.default(1000),
+  seed: z.number().int().min(0).default(0),
+  noise: z.number().min(0).max(1).default(0.1),
+  /** Share of the room around a shape used to move it off the centre (0 centred, 1 anywhere). */
+  shift: z.number().min(0).max(1).default(0.5),
   augment: augmentSchema({ crop: null, flip: false }),
   normalize: NormalizeSchema.optional(),
 });
@@ -116,12 +134,14 @@ export const ImageFolderConfigSchema = z.strictObject({
 /** The `data` section of a training config. */
 export const DataConfigSchema = z.discriminatedUnion("kind", [
   PathfinderConfigSchema,
+  ShapesConfigSchema,
   FashionMnistConfigSchema,
   CifarConfigSchema,
   ImageFolderConfigSchema,
 ]);
 
 assertSame<Same<PathfinderConfig, z.output<typeof PathfinderConfigSchema>>>();
+assertSame<Same<ShapesConfig, z.output<typeof ShapesConfigSchema>>>();
 assertSame<Same<FashionMnistConfig, z.output<typeof FashionMnistConfigSchema>>>();
 assertSame<Same<CifarConfig, z.output<typeof CifarConfigSchema>>>();
 assertSame<Same<ImageFolderConfig, z.output<typeof ImageFolderConfigSchema>>>();
@@ -132,20 +152,30 @@ assertSame<Same<DataConfig, z.output<typeof DataConfigSchema>>>();
 export type ResolvedDataConfig = DataConfig & { normalize: Normalize };
 
 /** The data set kinds. */
-export const DATA_KINDS = ["pathfinder", "fashion_mnist", "cifar", "imagefolder"] as const;
+export const DATA_KINDS = [
+  "pathfinder",
+  "shapes",
+  "fashion_mnist",
+  "cifar",
+  "imagefolder",
+] as const;
 
 /** Channels of the images of a config's data set. */
 export function channelsOf(config: DataConfig): number {
-  return config.kind === "pathfinder" || config.kind === "fashion_mnist" ? 1 : 3;
+  return config.kind === "pathfinder" || config.kind === "shapes" || config.kind === "fashion_mnist"
+    ? 1
+    : 3;
 }
 
 /**
  * Default normalization of a data set: the usual published per-channel statistics (Fashion-MNIST,
- * CIFAR-10/100, ImageNet for ImageFolder), and 0.5/0.5 for Pathfinder (maps [0,1] to [-1,1]).
+ * CIFAR-10/100, ImageNet for ImageFolder), and 0.5/0.5 for Pathfinder and the generated shapes
+ * (maps [0,1] to [-1,1]).
  */
 export function defaultNormalize(config: DataConfig): Normalize {
   switch (config.kind) {
     case "pathfinder":
+    case "shapes":
       return { mean: [0.5], std: [0.5] };
     case "fashion_mnist":
       return { mean: [0.286], std: [0.353] };
@@ -180,6 +210,11 @@ export function imageSideOf(config: DataConfig): ImageSide {
         value: String(config.size),
         setting: { field: "size", values: PATHFINDER_SIZES },
       };
+    case "shapes": {
+      const [min, max] = SHAPES_SIZE_RANGE;
+      const setting = { field: "size", values: { min, max } };
+      return { side: config.size, field: "size", value: String(config.size), setting };
+    }
     case "fashion_mnist": {
       const [min, max] = CANVAS_SIZE_RANGE;
       const setting = { field: "canvas.size", values: { min, max } };

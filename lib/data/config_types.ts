@@ -29,6 +29,31 @@ export interface PathfinderConfig {
   normalize?: Normalize | undefined;
 }
 
+/** Generated shapes (disc, ring, square, ...; lib/data/shapes.ts): which shape is drawn? */
+export interface ShapesConfig {
+  /** The data set. */
+  kind: "shapes";
+  /** Image side in pixels. */
+  size: number;
+  /** Training images. */
+  trainSize: number;
+  /** Test images. */
+  testSize: number;
+  /** Generator seed (independent of the run seed). */
+  seed: number;
+  /** Standard deviation of the Gaussian pixel noise (full scale = 1). */
+  noise: number;
+  /**
+   * How far a shape may move off the image centre, as a share of the room it leaves on each side
+   * (0: always centred; 1: anywhere it fits). Larger is harder (slower to learn).
+   */
+  shift: number;
+  /** Training augmentation. */
+  augment: Augment;
+  /** Per-channel normalisation (default: mean 0.5, std 0.5). */
+  normalize?: Normalize | undefined;
+}
+
 /** The cluttered-canvas variant: each image placed on a larger canvas with distractor patches. */
 export interface CanvasConfig {
   /** Canvas side in pixels. */
@@ -93,8 +118,13 @@ export interface ImageFolderConfig {
   normalize?: Normalize | undefined;
 }
 
-/** A parsed `data` config (defaults applied), one of the four data set kinds. */
-export type DataConfig = PathfinderConfig | FashionMnistConfig | CifarConfig | ImageFolderConfig;
+/** A parsed `data` config (defaults applied), one of the five data set kinds. */
+export type DataConfig =
+  | PathfinderConfig
+  | ShapesConfig
+  | FashionMnistConfig
+  | CifarConfig
+  | ImageFolderConfig;
 
 /** `T` with every field optional, recursively into objects (arrays and null kept as they are). */
 export type Defaulted<T> = {

@@ -1,6 +1,6 @@
 /**
- * The data layer of `slak train`: data configs, data sets (Pathfinder, Fashion-MNIST and its
- * cluttered canvas variant, CIFAR-10/100, ImageFolder) and the seeded, resumable batch loader.
+ * The data layer of `slak train`: data configs, data sets (Pathfinder, generated shapes,
+ * Fashion-MNIST and its cluttered canvas variant, CIFAR-10/100, ImageFolder) and the seeded, resumable batch loader.
  *
  * @module
  */
@@ -22,6 +22,8 @@ export {
   PATHFINDER_SIZES,
   PathfinderConfigSchema,
   resolveDataConfig,
+  SHAPES_SIZE_RANGE,
+  ShapesConfigSchema,
 } from "./config.ts";
 export type {
   CanvasConfig,
@@ -33,6 +35,7 @@ export type {
   ImageSide,
   PathfinderConfig,
   ResolvedDataConfig,
+  ShapesConfig,
 } from "./config.ts";
 export { checkDataSource } from "./preflight.ts";
 export type {
@@ -58,6 +61,17 @@ export {
 } from "./pathfinder.ts";
 export { PATHFINDER_GEOMETRY, type Point } from "./pathfinder_geometry.ts";
 export { pathfinderCacheFile, type Progress } from "./pathfinder_dataset.ts";
+export {
+  generateShape,
+  insideShape,
+  SHAPE_EXTENT,
+  type ShapeClass,
+  type ShapeImage,
+  type ShapeParams,
+  SHAPES_CLASSES,
+  SHAPES_VERSION,
+  shapesSample,
+} from "./shapes.ts";
 export { type CanvasLayout, type CanvasSpec, drawLayout, renderCanvas } from "./cluttered.ts";
 export { FASHION_MNIST_CLASSES } from "./fashion_mnist.ts";
 export { CIFAR10_CLASSES, cifarFiles } from "./cifar.ts";

@@ -8,6 +8,7 @@ import { type DataConfigInput, resolveDataConfig } from "./config.ts";
 import { openFashionMnist } from "./fashion_mnist.ts";
 import { openImageFolder } from "./image_folder.ts";
 import { openPathfinder, type Progress } from "./pathfinder_dataset.ts";
+import { openShapes } from "./shapes_dataset.ts";
 import type { Dataset } from "./types.ts";
 
 /** Options of {@link openDataset}. */
@@ -35,6 +36,8 @@ export async function openDataset(
   switch (c.kind) {
     case "pathfinder":
       return await openPathfinder(c, c.normalize, options.onProgress);
+    case "shapes":
+      return openShapes(c, c.normalize);
     case "fashion_mnist":
       return await openFashionMnist(c, c.normalize);
     case "cifar":

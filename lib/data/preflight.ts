@@ -152,7 +152,7 @@ async function checkPathfinder(c: PathfinderConfig): Promise<void> {
  * Checks that the files and folders `data` points at exist (Fashion-MNIST: the four IDX files;
  * CIFAR: the binary batches of the variant, directly or in the archive's folder; ImageFolder:
  * `train/` with class folders and `val/` or `test/`; Pathfinder: that `cacheDir`, if set, is not a
- * file). Creates nothing, so a run can call it before its output folder exists.
+ * file; generated shapes: nothing to check). Creates nothing, so a run can call it before its output folder exists.
  * @param data a parsed data config
  * @throws DataError naming the `data` field, the path and what was expected there
  * @example
@@ -168,6 +168,8 @@ export async function checkDataSource(data: DataConfig): Promise<void> {
   switch (data.kind) {
     case "pathfinder":
       return await checkPathfinder(data);
+    case "shapes":
+      return;
     case "fashion_mnist":
       return await checkFashionMnist(data);
     case "cifar":

@@ -72,6 +72,7 @@ export function inputSizeOf(config: Record<string, unknown>): [number, number] {
   const data = config.data as Record<string, unknown> | undefined;
   switch (data?.kind) {
     case "pathfinder":
+    case "shapes":
     case "imagefolder":
       return [data.size as number, data.size as number];
     case "fashion_mnist": {

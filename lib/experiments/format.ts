@@ -7,7 +7,7 @@
 import type { TableRow } from "./aggregate.ts";
 import type { RunRecord } from "./collect.ts";
 import type { Plan } from "./plan.ts";
-import type { AblationSpec } from "./spec.ts";
+import type { AblationSpec, ScaleSpec } from "./spec.ts";
 
 function fixed(v: number | null, d: number, sign = false): string {
   if (v === null || !Number.isFinite(v)) return "–";
@@ -86,9 +86,12 @@ export function renderMarkdown(
   const numeric = (c: number) => body.every((r) => /^[-+–\d.,]|^n\/a|^unknown/.test(r[c] ?? ""));
   const align = head!.map((_, c) => (c >= plan.axes.length + 1 && numeric(c) ? "--:" : ":--"));
   const by = (s: string) => records.filter((r) => r.status === s).length;
+  // The scale's note says what the table can and cannot show (e.g. a smoke check, not a result).
+  const note = (spec.scales as Partial<Record<string, ScaleSpec>>)[plan.scale]?.note;
   const lines = [
     `# ${spec.title} — ${plan.scale} scale`,
     "",
+    ...(note ? [note.trim(), ""] : []),
     `Spec \`${plan.spec}\` (spec hash \`${plan.specHash}\`), seeds ${plan.seeds.join(", ")}` +
     (plan.sets.length ? `, --set ${plan.sets.map((s) => `\`${s}\``).join(" ")}` : "") + ".",
     `Runs: ${records.length} planned, ${by("done")} done, ${by("failed")} failed, ` +

@@ -84,3 +84,74 @@ export function epochText(ev: Extract<TrainProgress, { type: "epoch" }>): string
       pct(r.dataShare)
     }`;
 }
+
+/** The runs of a parallel sweep (`slak ablate --jobs N`) for its one aggregated status line. */
+export class SweepProgress {
+  /** Runs this call has to do (runs found done or locked elsewhere leave the count). */
+  total: number;
+  /** Runs finished by this call. */
+  done = 0;
+  /** Runs failed in this call. */
+  failed = 0;
+  readonly #running = new Map<string, { name: string; step: number; steps: number }>();
+  readonly #start: number;
+  readonly #now: () => number;
+
+  /** A sweep of `total` runs to do; `now` is the clock in ms (tests pass their own). */
+  constructor(total: number, now: () => number = () => performance.now()) {
+    this.total = total;
+    this.#now = now;
+    this.#start = now();
+  }
+
+  /** A run started. */
+  started(id: string, name: string): void {
+    this.#running.set(id, { name, step: 0, steps: 0 });
+  }
+
+  /** A step of a running run. */
+  step(id: string, step: number, steps: number): void {
+    const r = this.#running.get(id);
+    if (r) Object.assign(r, { step, steps });
+  }
+
+  /** A run ended: finished, failed, or neither (interrupted, or left to another process). */
+  ended(id: string, how: "done" | "failed" | "interrupted" | "elsewhere"): void {
+    this.#running.delete(id);
+    if (how === "done") this.done++;
+    else if (how === "failed") this.failed++;
+    else if (how === "elsewhere") this.total = Math.max(0, this.total - 1);
+  }
+
+  /** Runs in progress. */
+  get running(): number {
+    return this.#running.size;
+  }
+
+  /**
+   * Seconds left for the whole sweep: the elapsed time scaled by the work left over the work
+   * done, counting ended runs whole and running ones by their steps; NaN before any progress.
+   */
+  eta(): number {
+    let work = this.done + this.failed;
+    for (const r of this.#running.values()) if (r.steps > 0) work += r.step / r.steps;
+    if (this.total <= 0) return 0;
+    if (work <= 0) return NaN;
+    const elapsed = (this.#now() - this.#start) / 1000;
+    return (elapsed * Math.max(0, this.total - work)) / work;
+  }
+
+  /** `[###---] 3/12 done · 2 running · 1 failed · ETA 01:23`, with the running runs on a bar. */
+  text(bar: boolean): string {
+    const ended = this.done + this.failed;
+    const counts = `${this.done}/${this.total} done · ${this.running} running · ${this.failed} ` +
+      `failed · ETA ${fmtTime(this.eta())}`;
+    if (!bar) return counts;
+    const fill = this.total > 0 ? Math.round((24 * ended) / this.total) : 24;
+    const runs = [...this.#running.values()].map((r) =>
+      r.steps > 0 ? `${r.name} ${r.step}/${r.steps}` : r.name
+    );
+    return `[${"#".repeat(fill).padEnd(24, "-")}] ${counts}` +
+      (runs.length ? ` · ${runs.join(", ")}` : "");
+  }
+}

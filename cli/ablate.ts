@@ -4,10 +4,12 @@
  * resuming interrupted ones, each under a lock), keeps going past failures (but stops at a full
  * disk, read-only folder or missing permission), and prints the merged table at the end (stdout;
  * progress on stderr). Exits non-zero when a run failed (73/74 when the environment stopped it).
+ * `--jobs N` (else SLAK_JOBS, else the number of cores) runs a training sweep's runs on N worker
+ * processes (cli/_ablate_pool.ts); `--jobs 1` runs them one after another in this process.
  *
  * @module
  */
-import { Command } from "commander";
+import { Command, Option } from "commander";
 
 import {
   builtinSpecNames,
@@ -15,39 +17,44 @@ import {
   type Execute,
   executeCount,
   expandPlan,
+  isDone,
   loadSpec,
   parseOnly,
   type Plan,
-  type PlannedRun,
   resolveCountConfig,
   type Resolver,
-  type RunnerEvent,
+  type RunnerOptions,
   runShard,
+  type RunSummary,
   savePlan,
   scaleOf,
   selectRuns,
   shardRuns,
 } from "../lib/experiments/mod.ts";
-import {
-  type ResolvedTrainConfig,
-  resolveTrainConfig,
-  type TrainProgress,
-  trainRun,
-} from "../lib/train/mod.ts";
+import { resolveTrainConfig, type TrainProgress } from "../lib/train/mod.ts";
 import { EXIT, UserError } from "../lib/util/errors.ts";
 import {
   backendChoiceOption,
   collect,
+  type CommonFlags,
   info,
   out,
   positiveInt,
-  selectBackend,
   textTable,
 } from "./_common.ts";
 import { describeModel } from "../lib/experiments/aggregate.ts";
 import type { ModelConfig } from "../lib/config/model_config.ts";
 import { tableJson, tableOf } from "./table.ts";
-import { StatusLine, stepText } from "./_progress.ts";
+import { StatusLine } from "./_progress.ts";
+import { eventLine, progressLine } from "./_ablate_lines.ts";
+import { trainExecutor } from "./_ablate_train.ts";
+import {
+  resolveJobs,
+  runParallel,
+  runWorker,
+  workerArgv,
+  workerDenoFlags,
+} from "./_ablate_pool.ts";
 
 const trainResolver: Resolver = (input, where, sets) =>
   resolveTrainConfig(input, where, sets) as unknown as Record<string, unknown>;
@@ -85,40 +92,34 @@ function listPlan(plan: Plan, json: boolean, shardCount: number): void {
   out(textTable(rows));
 }
 
-/** The line of a runner event (progress events are handled by {@link progressLine}). */
-function eventLine(e: Exclude<RunnerEvent, { type: "progress" }>): string {
-  switch (e.type) {
-    case "skip":
-      return `  ✓ ${e.run.name} [${e.run.id}] already done`;
-    case "busy":
-      return `  … ${e.run.name} [${e.run.id}] locked by ${
-        e.holder ? `pid ${e.holder.pid} on ${e.holder.host}` : "another process"
-      }; skipped`;
-    case "start":
-      return `▶ [${e.position}/${e.total}] ${e.run.name} [${e.run.id}]${
-        e.resume ? " (resuming)" : ""
-      }`;
-    case "done":
-      return `  ✓ ${e.run.name} done in ${e.seconds.toFixed(1)} s`;
-    case "fail":
-      return `  ✗ ${e.run.name} failed: ${e.message}`;
-    case "interrupted":
-      return `  ■ ${e.run.name} interrupted (checkpoint kept; rerun to resume)`;
-    case "stopped":
-      return `  ■ stopping the sweep: ${e.message}; ${e.notStarted} runs not started`;
-  }
-}
-
-/** A training run's progress inside a sweep: its steps on the status line, epochs as lines. */
-function progressLine(status: StatusLine, run: PlannedRun, p: TrainProgress): void {
-  if (p.type === "step") status.status(`    ${run.name} ${stepText(p, status.tty)}`);
-  else if (p.type === "epoch") {
-    const r = p.record;
-    status.line(
-      `    epoch ${r.epoch}/${p.epochs}: loss ${r.loss.toFixed(4)}` +
-        (typeof r.top1 === "number" ? `, top-1 ${(r.top1 * 100).toFixed(2)}%` : "") +
-        `, ${r.imgPerSec.toFixed(1)} img/s`,
-    );
+/** Runs this shard's runs one after another in this process (`--jobs 1`). */
+async function runHere(
+  plan: Plan,
+  opts: Omit<RunnerOptions, "signal" | "onEvent">,
+  flags: CommonFlags,
+): Promise<RunSummary> {
+  const ac = new AbortController();
+  const onSignal = () => {
+    info(flags, "stopping after a checkpoint of the current run (signal again to kill)");
+    if (ac.signal.aborted) Deno.exit(EXIT.interrupted);
+    ac.abort();
+  };
+  const sigs: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const s of sigs) Deno.addSignalListener(s, onSignal);
+  const status = new StatusLine();
+  try {
+    return await runShard(plan, {
+      ...opts,
+      signal: ac.signal,
+      onEvent: (e) => {
+        if (flags.quiet) return;
+        if (e.type === "progress") progressLine(status, e.run, e.progress as TrainProgress);
+        else status.line(eventLine(e));
+      },
+    });
+  } finally {
+    status.clear();
+    for (const s of sigs) Deno.removeSignalListener(s, onSignal);
   }
 }
 
@@ -151,6 +152,13 @@ export function ablateCommand() {
     .option("--fail-fast", "stop at the first failed run")
     .option("--force", "replace the folder's plan when the spec changed")
     .addOption(backendChoiceOption("compute backend (default: the scale's, else auto)"))
+    .option(
+      "--jobs <n>",
+      "worker processes for a training sweep (default: SLAK_JOBS, else the number of cores; " +
+        "1 = one run after another in this process)",
+      positiveInt("--jobs"),
+    )
+    .addOption(new Option("--worker", "serve runs to a parent sweep (internal)").hideHelp())
     .option("--quiet", "no progress lines")
     .action(async (name, opts) => {
       const flags = { quiet: opts.quiet };
@@ -177,59 +185,59 @@ export function ablateCommand() {
         );
       }
       const dir = opts.out ?? `experiments/${spec.name}/${plan.scale}`;
+      const backend = opts.backend ?? scaleOf(spec, plan.scale).backend;
+      if (opts.worker) return await runWorker(plan, dir, shard, backend);
       await savePlan(dir, plan, !!opts.force);
       const only = parseOnly(plan, opts.only);
       const mine = selectRuns(shardRuns(plan, shard.index, shard.count), only);
+      const jobs = resolveJobs(opts.jobs, (k) => Deno.env.get(k));
+      const todo = mine.filter((r) => !isDone(dir, r.id)).length;
+      const parallel = spec.kind === "train" && jobs.jobs > 1 && todo > 1;
+      const denoFlags = parallel ? workerDenoFlags() : null;
+      const workers = Math.min(jobs.jobs, todo);
       info(
         flags,
         `${spec.title} [${path}] · scale ${plan.scale} · ${plan.runs.length} runs · shard ` +
-          `${shard.index}/${shard.count} from ${shard.source}: ${mine.length} runs · folder ${dir}`,
+          `${shard.index}/${shard.count} from ${shard.source}: ${mine.length} runs · folder ${dir}` +
+          (denoFlags
+            ? ` · ${workers} worker processes (--jobs ${jobs.jobs} from ${jobs.source}), ` +
+              `backend ${backend} each`
+            : ""),
       );
-      const meta: Record<string, unknown> = {};
-      let execute: Execute;
-      if (spec.kind === "count") {
-        execute = executeCount;
-      } else {
-        const backendName = opts.backend ?? scaleOf(spec, plan.scale).backend;
-        const backend = await selectBackend(backendName, flags);
-        meta.device = backend;
-        execute = (run, ctx) =>
-          trainRun(run.config as unknown as ResolvedTrainConfig, {
-            outDir: ctx.outDir,
-            resume: ctx.resume,
-            meta: ctx.meta,
-            onProgress: ctx.onProgress,
-            ...(ctx.signal ? { signal: ctx.signal } : {}),
-          });
-      }
-      const ac = new AbortController();
-      const onSignal = () => {
-        info(flags, "stopping after a checkpoint of the current run (signal again to kill)");
-        if (ac.signal.aborted) Deno.exit(EXIT.interrupted);
-        ac.abort();
-      };
-      const sigs: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-      for (const s of sigs) Deno.addSignalListener(s, onSignal);
-      const status = new StatusLine();
-      let summary;
-      try {
-        summary = await runShard(plan, {
+      let summary: RunSummary;
+      if (denoFlags) {
+        const argv = workerArgv(denoFlags, {
+          name,
+          scale: plan.scale,
+          dir,
+          seeds: opts.seeds,
+          sets: opts.set,
+          shard: opts.shard,
+          backend,
+        });
+        summary = await runParallel(plan, {
           dir,
           shard,
-          execute,
-          failFast: !!opts.failFast,
           only,
-          signal: ac.signal,
-          meta,
-          onEvent: (e) => {
-            if (flags.quiet) return;
-            if (e.type === "progress") progressLine(status, e.run, e.progress as TrainProgress);
-            else status.line(eventLine(e));
-          },
+          runs: mine.length,
+          jobs: workers,
+          failFast: !!opts.failFast,
+          argv,
+          flags,
         });
-      } finally {
-        status.clear();
-        for (const s of sigs) Deno.removeSignalListener(s, onSignal);
+      } else {
+        if (parallel) {
+          info(
+            flags,
+            `--jobs ${jobs.jobs}: this process runs with restricted Deno permissions, which ` +
+              `worker processes could not be given; running the runs here, one at a time`,
+          );
+        }
+        const ex: { execute: Execute; meta: Record<string, unknown> } = spec.kind === "count"
+          ? { execute: executeCount, meta: {} }
+          : await trainExecutor(backend, flags);
+        const failFast = !!opts.failFast;
+        summary = await runHere(plan, { dir, shard, only, failFast, ...ex }, flags);
       }
       const table = await tableOf(dir, flags);
       if (opts.json) out(JSON.stringify(tableJson(table), null, 2));

@@ -51,12 +51,17 @@ export function hostName(): string {
   }
 }
 
-/** Start time of process `pid` from /proc (null where there is no /proc or no such process). */
+/**
+ * Start time of process `pid` from /proc (null where there is no /proc or no such process; a
+ * zombie, which has exited but awaits its parent, counts as none: orphans can stay zombies for a
+ * while under an init that reaps them late).
+ */
 export function processStart(pid: number | "self"): string | null {
   try {
     const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
     // Fields after the command name, which is in parentheses and may contain spaces.
     const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (rest[0] === "Z" || rest[0] === "X") return null; // field 3: the state
     return rest[19] ?? null; // field 22 overall = index 19 after pid and comm
   } catch {
     return null;

@@ -25,9 +25,12 @@ export function machineLoad(): MachineLoad {
   return { load, cores: navigator.hardwareConcurrency };
 }
 
-/** "load 0.52 / 2 cores" (1-minute average), with "(busy)" when above half the cores. */
+/**
+ * "load 0.52 / 2 cores" (1-minute average, the benchmark's own busy thread included), with a
+ * warning when more than the benchmark's thread plus half the cores are busy.
+ */
 export function loadText(l: MachineLoad = machineLoad()): string {
-  const busy = l.load[0] > l.cores / 2 ? " (busy: ratios unreliable)" : "";
+  const busy = l.load[0] > 1 + l.cores / 2 ? " (busy: other work running, ratios unreliable)" : "";
   return `load ${l.load[0].toFixed(2)} / ${l.cores} cores${busy}`;
 }
 

@@ -18,7 +18,7 @@ import type { Plan, PlannedRun } from "./plan.ts";
 import { selectRuns, shardRuns } from "./plan.ts";
 import type { PoolWorker, SpawnWorker, WorkerExit } from "./pool_process.ts";
 import { fromWire, type WorkerMessage } from "./pool_protocol.ts";
-import type { RunnerEvent, RunSummary } from "./runner.ts";
+import { emptySummary, type RunnerEvent, type RunSummary } from "./runner.ts";
 import type { ShardInfo } from "./shard.ts";
 
 /** Options of {@link runPool}. */
@@ -54,15 +54,7 @@ export async function runPool(plan: Plan, opts: PoolOptions): Promise<RunSummary
   const emit = opts.onEvent ?? (() => {});
   const mine = selectRuns(shardRuns(plan, opts.shard.index, opts.shard.count), opts.only ?? {});
   const position = new Map(mine.map((r, i) => [r.id, i + 1]));
-  const summary: RunSummary = {
-    planned: mine.length,
-    ran: [],
-    skipped: [],
-    busy: [],
-    failed: [],
-    interrupted: false,
-    stopped: null,
-  };
+  const summary = emptySummary(mine.length);
   const todo: PlannedRun[] = [];
   for (const run of mine) {
     if (isDone(opts.dir, run.id)) {

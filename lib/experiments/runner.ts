@@ -236,15 +236,7 @@ export async function runShard(plan: Plan, opts: RunnerOptions): Promise<RunSumm
   const { dir } = opts;
   const emit = opts.onEvent ?? (() => {});
   const mine = selectRuns(shardRuns(plan, opts.shard.index, opts.shard.count), opts.only ?? {});
-  const summary: RunSummary = {
-    planned: mine.length,
-    ran: [],
-    skipped: [],
-    busy: [],
-    failed: [],
-    interrupted: false,
-    stopped: null,
-  };
+  const summary = emptySummary(mine.length);
   await Deno.mkdir(layout.runs(dir), { recursive: true });
   await Deno.mkdir(layout.locks(dir), { recursive: true });
   let position = 0;
@@ -286,4 +278,17 @@ export async function runShard(plan: Plan, opts: RunnerOptions): Promise<RunSumm
     }
   }
   return summary;
+}
+
+/** The summary of a shard before any run: `planned` runs, nothing ran, failed or stopped. */
+export function emptySummary(planned: number): RunSummary {
+  return {
+    planned,
+    ran: [],
+    skipped: [],
+    busy: [],
+    failed: [],
+    interrupted: false,
+    stopped: null,
+  };
 }

@@ -1,3 +1,5 @@
+import assert from "node:assert/strict";
+import { DataError, EXIT } from "../../lib/util/errors.ts";
 /**
  * Builders for hostile test inputs, spelled out from the formats themselves: a deflate stream of
  * zeros with a chosen (large) length, ZIP archives whose directory declares whatever sizes the
@@ -212,4 +214,16 @@ export function hasControlChars(s: string): boolean {
     if (c >= 0x2066 && c <= 0x2069) return true;
   }
   return false;
+}
+
+/** Runs `fn` and returns the DataError (exit 65) it throws; fails when it throws anything else. */
+export function dataError(fn: () => unknown): DataError {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof DataError, `expected a DataError, got ${(e as Error)?.stack ?? e}`);
+    assert.equal(e.exitCode, EXIT.data);
+    return e;
+  }
+  throw new assert.AssertionError({ message: "expected a DataError, nothing was thrown" });
 }

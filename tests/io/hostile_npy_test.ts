@@ -2,8 +2,7 @@
 import assert from "node:assert/strict";
 import { readNpy } from "../../lib/io/mod.ts";
 import { MAX_NPY_HEADER_BYTES, MAX_NPY_NESTING } from "../../lib/io/npy.ts";
-import { DataError, EXIT } from "../../lib/util/errors.ts";
-import { hasControlChars } from "./hostile_bytes.ts";
+import { dataError, hasControlChars } from "./hostile_bytes.ts";
 
 /** A version-2 .npy file with the given header text (any length) and data bytes. */
 function npy(header: string, data = new Uint8Array(0)): Uint8Array {
@@ -14,17 +13,6 @@ function npy(header: string, data = new Uint8Array(0)): Uint8Array {
   out.set(h, 12);
   out.set(data, 12 + h.length);
   return out;
-}
-
-function dataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof DataError, `expected a DataError, got ${(e as Error)?.stack ?? e}`);
-    assert.equal(e.exitCode, EXIT.data);
-    return e;
-  }
-  throw new assert.AssertionError({ message: "expected a DataError, nothing was thrown" });
 }
 
 function quick<T>(fn: () => T): T {

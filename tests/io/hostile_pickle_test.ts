@@ -5,22 +5,10 @@ import type { PickleGlobal } from "../../lib/io/mod.ts";
 import { readPth, TORCH_GLOBALS, unpickle } from "../../lib/io/mod.ts";
 import { MAX_LONG_BYTES } from "../../lib/io/pickle_opcodes.ts";
 import { decodeLong } from "../../lib/io/pickle_util.ts";
-import { DataError, EXIT } from "../../lib/util/errors.ts";
-import { hasControlChars, pthOf } from "./hostile_bytes.ts";
+import { dataError, hasControlChars, pthOf } from "./hostile_bytes.ts";
 import { op, pk } from "./pickle_bytes.ts";
 
 const globals = TORCH_GLOBALS;
-
-function dataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof DataError, `expected a DataError, got ${e}`);
-    assert.equal(e.exitCode, EXIT.data);
-    return e;
-  }
-  throw new assert.AssertionError({ message: "expected a DataError, nothing was thrown" });
-}
 
 function le32(n: number): number[] {
   return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];

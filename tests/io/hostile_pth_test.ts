@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { readPth } from "../../lib/io/mod.ts";
 import { MAX_PICKLE_BYTES } from "../../lib/io/pth.ts";
 import { openZip } from "../../lib/io/zip.ts";
-import { DataError, EXIT } from "../../lib/util/errors.ts";
 import {
+  dataError,
   deflateZeros,
   hasControlChars,
   peakRss,
@@ -19,17 +19,6 @@ import { op, pk } from "./pickle_bytes.ts";
 
 const MiB = 1 << 20;
 const GiB = 1 << 30;
-
-function dataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof DataError, `expected a DataError, got ${(e as Error)?.stack ?? e}`);
-    assert.equal(e.exitCode, EXIT.data);
-    return e;
-  }
-  throw new assert.AssertionError({ message: "expected a DataError, nothing was thrown" });
-}
 
 /** Runs `fn`, asserting it took under `ms` and raised the peak RSS by under `bytes`. */
 function bounded<T>(fn: () => T, ms = 5_000, bytes = 256 * MiB): T {

@@ -1,8 +1,7 @@
 // Hostile .safetensors headers: sizes beyond 2^53 and escape sequences in tensor names.
 import assert from "node:assert/strict";
 import { readSafetensors } from "../../lib/io/mod.ts";
-import { DataError, EXIT } from "../../lib/util/errors.ts";
-import { hasControlChars } from "./hostile_bytes.ts";
+import { dataError, hasControlChars } from "./hostile_bytes.ts";
 
 function file(header: string, lenOverride?: bigint): Uint8Array {
   const h = new TextEncoder().encode(header);
@@ -10,17 +9,6 @@ function file(header: string, lenOverride?: bigint): Uint8Array {
   new DataView(out.buffer).setBigUint64(0, lenOverride ?? BigInt(h.length), true);
   out.set(h, 8);
   return out;
-}
-
-function dataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof DataError, `expected a DataError, got ${(e as Error)?.stack ?? e}`);
-    assert.equal(e.exitCode, EXIT.data);
-    return e;
-  }
-  throw new assert.AssertionError({ message: "expected a DataError, nothing was thrown" });
 }
 
 Deno.test("readSafetensors() quotes sizes exactly and refuses 2^62-element shapes", () => {

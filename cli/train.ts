@@ -9,7 +9,7 @@ import { Command } from "commander";
 
 import { loadTrainConfig } from "../lib/train/resolve.ts";
 import { type TrainProgress, type TrainResult, trainRun } from "../lib/train/run.ts";
-import { UserError } from "../lib/util/errors.ts";
+import { checkOutFolder } from "../lib/train/run_folder.ts";
 import { backendOption, collect, type CommonFlags, info, out, selectBackend } from "./_common.ts";
 import { epochText, pct, StatusLine, stepText } from "./_progress.ts";
 
@@ -78,18 +78,7 @@ export function trainCommand() {
     .action(async (opts) => {
       const flags: CommonFlags = { quiet: opts.quiet };
       const config = await loadTrainConfig(opts.config, opts.set);
-      if (!opts.resume) {
-        try {
-          for (const _ of Deno.readDirSync(opts.out)) {
-            throw new UserError(
-              `--out ${opts.out} is not empty; pass --resume to continue the run in it, ` +
-                `or choose a new folder`,
-            );
-          }
-        } catch (e) {
-          if (!(e instanceof Deno.errors.NotFound)) throw e;
-        }
-      }
+      await checkOutFolder(opts.out, opts.resume ?? false);
       const be = await selectBackend(opts.backend, flags);
       const ctrl = new AbortController();
       const onSignal = () => {

@@ -10,7 +10,7 @@ import { checkDataSource } from "../data/preflight.ts";
 import { writeWeightsFile } from "../models/weights_file.ts";
 import { ConfigError, EXIT, UserError } from "../util/errors.ts";
 import { writeJsonAtomic } from "../util/fs.ts";
-import { exists } from "../util/stat.ts";
+import { exists, isEmptyDir } from "../util/stat.ts";
 import { acquireLock, heartbeat, type HeldLock, type LockInfo, releaseLock } from "../util/lock.ts";
 import { type LoadedState, readState, type TrainState, writeState } from "./checkpoint.ts";
 import { environmentInfo } from "./meta.ts";
@@ -30,14 +30,16 @@ function configJson(config: ResolvedTrainConfig): string {
   return JSON.stringify(config, null, 2) + "\n";
 }
 
-async function isEmptyDir(dir: string): Promise<boolean> {
-  try {
-    for await (const _ of Deno.readDir(dir)) return false;
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return true;
-    throw e;
-  }
+/**
+ * Throws the "not empty" UserError when `outDir` holds anything and `resume` is off (a missing
+ * folder is fine). `RunFolder.open` calls it; the CLI calls it before selecting a backend.
+ */
+export async function checkOutFolder(outDir: string, resume: boolean): Promise<void> {
+  if (resume || await isEmptyDir(outDir)) return;
+  throw new UserError(
+    `Output folder ${outDir} is not empty; pass --resume to continue the run in it, ` +
+      `or choose a new folder`,
+  );
 }
 
 function holderText(h: LockInfo | null): string {
@@ -87,12 +89,7 @@ export class RunFolder {
     const resume = opts.resume ?? false;
     if (resume && await exists(files.result)) return { done: await readResult(files.result) };
     await checkDataSource(config.data);
-    if (!resume && !(await isEmptyDir(opts.outDir))) {
-      throw new UserError(
-        `Output folder ${opts.outDir} is not empty; pass --resume to continue the run in it, ` +
-          `or choose a new folder`,
-      );
-    }
+    await checkOutFolder(opts.outDir, resume);
     await Deno.mkdir(files.checkpoints, { recursive: true });
     const got = acquireLock(files.lock);
     if (!got.ok) {

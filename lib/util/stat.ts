@@ -44,3 +44,14 @@ export async function isDir(path: string): Promise<boolean> {
     return false;
   }
 }
+
+/** Whether `dir` is missing or holds no entry. */
+export async function isEmptyDir(dir: string): Promise<boolean> {
+  try {
+    for await (const _ of Deno.readDir(dir)) return false;
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return true;
+    throw e;
+  }
+}

@@ -13,9 +13,17 @@ import type {
   DataConfig,
   FashionMnistConfig,
   ImageFolderConfig,
+  NpyConfig,
+  PaperTrainTransform,
   PathfinderConfig,
+  RandAugmentSpec,
+  RandomErasingConfig,
+  RandomResizedCropConfig,
   ShapesConfig,
+  TrainTransformConfig,
 } from "./config_types.ts";
+import { PAPER_RAND_AUGMENT, parseRandAugment } from "./transforms/rand_augment_spec.ts";
+import { checkNpyNormalize, npyDefaultNormalize, probeNpy } from "./npy_dataset.ts";
 import { validate } from "../config/layering.ts";
 import { ConfigError } from "../util/errors.ts";
 import type { Augment, Normalize } from "./types.ts";
@@ -27,8 +35,14 @@ export type {
   DataConfigInput,
   FashionMnistConfig,
   ImageFolderConfig,
+  NpyConfig,
+  PaperTrainTransform,
   PathfinderConfig,
+  RandAugmentSpec,
+  RandomErasingConfig,
+  RandomResizedCropConfig,
   ShapesConfig,
+  TrainTransformConfig,
 } from "./config_types.ts";
 
 /** Default folder of Debian's `dataset-fashion-mnist` package. */
@@ -120,6 +134,71 @@ export const CifarConfigSchema = z.strictObject({
   normalize: NormalizeSchema.optional(),
 });
 
+const range = z.tuple([z.number().positive(), z.number().positive()]).refine(
+  ([lo, hi]) => lo <= hi,
+  { message: "needs [low, high] with low <= high" },
+);
+
+/** torchvision's RandomResizedCrop (defaults: the paper's). */
+export const RandomResizedCropSchema = z.strictObject({
+  scale: range.refine(([, hi]) => hi <= 1, { message: "area shares are at most 1" }).default([
+    0.08,
+    1,
+  ]),
+  ratio: range.default([3 / 4, 4 / 3]),
+  interpolation: z.enum(["bicubic", "bilinear"]).default("bicubic"),
+});
+
+/** A typed RandAugment setting (what a timm string parses to). */
+export const RandAugmentSpecSchema = z.strictObject({
+  magnitude: z.number().min(0).max(30),
+  magnitudeStd: z.number().min(0).max(100),
+  magnitudeMax: z.number().min(0).max(30),
+  numLayers: z.number().int().min(0).max(16),
+  increasing: z.boolean(),
+  prob: z.number().min(0).max(1),
+});
+
+/** RandAugment as a timm string ("rand-m9-mstd0.5-inc1", parsed here) or its typed form. */
+const RandAugmentFieldSchema = z.preprocess((v, ctx) => {
+  if (typeof v !== "string") return v;
+  try {
+    return parseRandAugment(v, "");
+  } catch (e) {
+    ctx.issues.push({ code: "custom", message: (e as Error).message, input: v });
+    return v;
+  }
+}, RandAugmentSpecSchema);
+
+/** timm's RandomErasing (defaults: the paper's 0.25, pixel mode, one box). */
+export const RandomErasingSchema = z.strictObject({
+  prob: z.number().min(0).max(1).default(0.25),
+  mode: z.literal("pixel").default("pixel"),
+  maxCount: z.number().int().min(1).max(16).default(1),
+});
+
+/** The paper's training transform; every field defaults to the official main.py value. */
+export const PaperTrainTransformSchema = z.strictObject({
+  kind: z.literal("paper"),
+  randomResizedCrop: RandomResizedCropSchema.default(RandomResizedCropSchema.parse({})),
+  hflip: z.number().min(0).max(1).default(0.5),
+  randAugment: RandAugmentFieldSchema.nullable().default(parseRandAugment(PAPER_RAND_AUGMENT)),
+  colorJitter: z.number().min(0).max(1).nullable().default(0.4),
+  randomErasing: RandomErasingSchema.nullable().default(RandomErasingSchema.parse({})),
+});
+
+/** The training transform of an ImageFolder: `basic` (the `augment` field) or `paper`. */
+export const TrainTransformSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("basic") }),
+  PaperTrainTransformSchema,
+]);
+
+assertSame<Same<RandomResizedCropConfig, z.output<typeof RandomResizedCropSchema>>>();
+assertSame<Same<RandAugmentSpec, z.output<typeof RandAugmentSpecSchema>>>();
+assertSame<Same<RandomErasingConfig, z.output<typeof RandomErasingSchema>>>();
+assertSame<Same<PaperTrainTransform, z.output<typeof PaperTrainTransformSchema>>>();
+assertSame<Same<TrainTransformConfig, z.output<typeof TrainTransformSchema>>>();
+
 /** An ImageFolder tree: `train/<class>/*.{png,jpg,jpeg}` and `val/<class>/...`. */
 export const ImageFolderConfigSchema = z.strictObject({
   kind: z.literal("imagefolder"),
@@ -128,6 +207,48 @@ export const ImageFolderConfigSchema = z.strictObject({
   /** Keep decoded, resized images in memory after their first use. */
   cache: z.boolean().default(false),
   augment: augmentSchema({ crop: null, flip: true }),
+  /** Training transform; absent = `augment` (kept out of the resolved config, so run ids stay). */
+  trainTransform: TrainTransformSchema.optional(),
+  normalize: NormalizeSchema.optional(),
+});
+
+/**
+ * Images and labels from `.npy` arrays (lib/data/npy_dataset.ts): uint8 or float32 images, NHWC
+ * or NCHW, integer labels; the test split from test arrays or the last `holdout` samples.
+ */
+export const NpyConfigSchema = z.strictObject({
+  kind: z.literal("npy"),
+  images: z.string().min(1),
+  labels: z.string().min(1),
+  testImages: z.string().min(1).nullable().default(null),
+  testLabels: z.string().min(1).nullable().default(null),
+  holdout: z.number().int().min(0).default(0),
+  layout: z.enum(["nhwc", "nchw"]).default("nhwc"),
+  numClasses: z.number().int().min(2).optional(),
+  /** false: the training samples in file order every epoch (fixed batches). */
+  shuffle: z.boolean().default(true),
+  augment: augmentSchema({ crop: null, flip: false }),
+  normalize: NormalizeSchema.optional(),
+});
+
+/** Generated segmentation canvases (see `SegShapesConfig`). */
+export const SegShapesConfigSchema = z.strictObject({
+  kind: z.literal("seg_shapes"),
+  size: z.number().int().min(SEG_SHAPES_SIZE_RANGE[0]).max(SEG_SHAPES_SIZE_RANGE[1]).default(128),
+  style: z.enum(["filled", "outline"]).default("filled"),
+  trainSize: count.default(512),
+  testSize: count.default(64),
+  seed: z.number().int().min(0).default(0),
+  normalize: NormalizeSchema.optional(),
+});
+
+/** An ADE20K-format folder (see `Ade20kConfig`). */
+export const Ade20kConfigSchema = z.strictObject({
+  kind: z.literal("ade20k"),
+  path: z.string().min(1),
+  scale: z.number().gt(0).max(4).default(1),
+  reduceZeroLabel: z.boolean().default(true),
+  numClasses: z.number().int().min(1).max(255).default(150),
   normalize: NormalizeSchema.optional(),
 });
 
@@ -138,14 +259,25 @@ export const DataConfigSchema = z.discriminatedUnion("kind", [
   FashionMnistConfigSchema,
   CifarConfigSchema,
   ImageFolderConfigSchema,
+  NpyConfigSchema,
+  SegShapesConfigSchema,
+  Ade20kConfigSchema,
 ]);
+
+/** Whether a data config is a segmentation data set (label maps, not one class per image). */
+export function isSegData(config: DataConfig): config is SegDataConfig {
+  return config.kind === "seg_shapes" || config.kind === "ade20k";
+}
 
 assertSame<Same<PathfinderConfig, z.output<typeof PathfinderConfigSchema>>>();
 assertSame<Same<ShapesConfig, z.output<typeof ShapesConfigSchema>>>();
 assertSame<Same<FashionMnistConfig, z.output<typeof FashionMnistConfigSchema>>>();
 assertSame<Same<CifarConfig, z.output<typeof CifarConfigSchema>>>();
 assertSame<Same<ImageFolderConfig, z.output<typeof ImageFolderConfigSchema>>>();
+assertSame<Same<NpyConfig, z.output<typeof NpyConfigSchema>>>();
 assertSame<Same<CanvasConfig, z.output<typeof CanvasSchema>>>();
+assertSame<Same<SegShapesConfig, z.output<typeof SegShapesConfigSchema>>>();
+assertSame<Same<Ade20kConfig, z.output<typeof Ade20kConfigSchema>>>();
 assertSame<Same<DataConfig, z.output<typeof DataConfigSchema>>>();
 
 /** A data config whose normalization is filled in. */
@@ -158,10 +290,14 @@ export const DATA_KINDS = [
   "fashion_mnist",
   "cifar",
   "imagefolder",
+  "npy",
+  "seg_shapes",
+  "ade20k",
 ] as const;
 
-/** Channels of the images of a config's data set. */
+/** Channels of the images of a config's data set (npy: read from the array). */
 export function channelsOf(config: DataConfig): number {
+  if (config.kind === "npy") return probeNpy(config).channels;
   return config.kind === "pathfinder" || config.kind === "shapes" || config.kind === "fashion_mnist"
     ? 1
     : 3;
@@ -184,7 +320,11 @@ export function defaultNormalize(config: DataConfig): Normalize {
         ? { mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.2435, 0.2616] }
         : { mean: [0.5071, 0.4865, 0.4409], std: [0.2673, 0.2564, 0.2762] };
     case "imagefolder":
+    case "seg_shapes":
+    case "ade20k":
       return { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+    case "npy":
+      return npyDefaultNormalize(probeNpy(config).channels);
   }
 }
 
@@ -234,6 +374,25 @@ export function imageSideOf(config: DataConfig): ImageSide {
       const setting = { field: "size", values: { min, max } };
       return { side: config.size, field: "size", value: String(config.size), setting };
     }
+    case "seg_shapes": {
+      const [min, max] = SEG_SHAPES_SIZE_RANGE;
+      const setting = { field: "size", values: { min, max } };
+      return { side: config.size, field: "size", value: String(config.size), setting };
+    }
+    case "ade20k": {
+      const side = Math.max(1, Math.round(512 * config.scale));
+      return { side, field: "scale", value: String(config.scale), setting: null };
+    }
+    case "npy": {
+      const p = probeNpy(config);
+      const side = Math.min(p.height, p.width);
+      return {
+        side,
+        field: "images",
+        value: `${config.images} (${p.height}x${p.width})`,
+        setting: null,
+      };
+    }
   }
 }
 
@@ -250,6 +409,7 @@ export function imageSideOf(config: DataConfig): ImageSide {
  */
 export function resolveDataConfig(input: unknown, where = "data"): ResolvedDataConfig {
   const config = validate(DataConfigSchema, input, "", [where]);
+  if (config.kind === "npy") checkNpyNormalize(config);
   const normalize = config.normalize ?? defaultNormalize(config);
   const c = channelsOf(config);
   if (normalize.mean.length !== c || normalize.std.length !== c) {

@@ -6,6 +6,58 @@
  * @module
  */
 import type { Augment, Normalize } from "./types.ts";
+import type { RandAugmentSpec } from "./transforms/rand_augment_spec.ts";
+
+export type { RandAugmentSpec } from "./transforms/rand_augment_spec.ts";
+
+/** torchvision's RandomResizedCrop settings. */
+export interface RandomResizedCropConfig {
+  /** Range of the crop area as a share of the image area. */
+  scale: [number, number];
+  /** Range of the crop aspect ratio (width / height). */
+  ratio: [number, number];
+  /** Resampling of the crop to the output side (Pillow-exact). */
+  interpolation: "bicubic" | "bilinear";
+}
+
+/** timm's RandomErasing settings (after normalisation). */
+export interface RandomErasingConfig {
+  /** Probability of erasing. */
+  prob: number;
+  /** Fill: per-pixel standard-normal noise (timm's `pixel` mode). */
+  mode: "pixel";
+  /** Largest number of boxes per image. */
+  maxCount: number;
+}
+
+/** The flip/crop augmentation of the `augment` field (the default). */
+export interface BasicTrainTransform {
+  /** Discriminator. */
+  kind: "basic";
+}
+
+/**
+ * The paper's training transform (official main.py defaults through timm's `create_transform`):
+ * RandomResizedCrop → horizontal flip → RandAugment (or colour jitter when RandAugment is off) →
+ * normalise → RandomErasing. The `augment` field is not used with it.
+ */
+export interface PaperTrainTransform {
+  /** Discriminator. */
+  kind: "paper";
+  /** RandomResizedCrop to `size`. */
+  randomResizedCrop: RandomResizedCropConfig;
+  /** Probability of a horizontal flip. */
+  hflip: number;
+  /** RandAugment (given as a timm string such as "rand-m9-mstd0.5-inc1"), or null for none. */
+  randAugment: RandAugmentSpec | null;
+  /** Colour jitter strength, used only when `randAugment` is null (as timm's factory); null off. */
+  colorJitter: number | null;
+  /** RandomErasing, or null for none. */
+  randomErasing: RandomErasingConfig | null;
+}
+
+/** A training transform: the basic `augment` flip/crop, or the paper's recipe. */
+export type TrainTransformConfig = BasicTrainTransform | PaperTrainTransform;
 
 /** Generated Pathfinder (Long Range Arena) images: is there a path between the two dots? */
 export interface PathfinderConfig {
@@ -114,23 +166,120 @@ export interface ImageFolderConfig {
   cache: boolean;
   /** Training augmentation. */
   augment: Augment;
+  /** Training transform (absent: `augment`; `{kind: paper}`: the paper's recipe). */
+  trainTransform?: TrainTransformConfig | undefined;
   /** Per-channel normalisation (default: ImageNet's mean and std). */
   normalize?: Normalize | undefined;
 }
 
-/** A parsed `data` config (defaults applied), one of the five data set kinds. */
+/**
+ * Images and labels from NumPy `.npy` arrays (lib/data/npy_dataset.ts). Images are uint8 (then
+ * normalized with `normalize` and augmentable, like every other kind) or float32 (used as they
+ * are: already preprocessed), `[N, H, W, C]` (`layout: nhwc`) or `[N, C, H, W]` (`nchw`), or
+ * `[N, H, W]` for one channel; labels are integers `[N]`. Relative paths are relative to the
+ * working directory.
+ */
+export interface NpyConfig {
+  /** Discriminator. */
+  kind: "npy";
+  /** Training images `.npy`. */
+  images: string;
+  /** Training labels `.npy` (integers in `[0, numClasses)`). */
+  labels: string;
+  /** Test images `.npy` (with `testLabels`); null = hold out the last `holdout` samples. */
+  testImages: string | null;
+  /** Test labels `.npy` (with `testImages`). */
+  testLabels: string | null;
+  /** Without test arrays: the last `holdout` samples of `images` form the test split. */
+  holdout: number;
+  /** Axis order of the image arrays. */
+  layout: "nhwc" | "nchw";
+  /** Number of classes (default: largest label + 1 over both splits). */
+  numClasses?: number | undefined;
+  /** Shuffle the training samples every epoch; false = file order (fixed batches). */
+  shuffle: boolean;
+  /** Train-time augmentation (uint8 images only). */
+  augment: Augment;
+  /** Normalization of uint8 images (default 0.5 / 0.5 per channel; not for float32). */
+  normalize?: Normalize | undefined;
+}
+
+/**
+ * Generated segmentation canvases (lib/data/segmentation/generated.ts): 1–3 shapes (disc, square,
+ * triangle) filled with one shared texture or drawn as outlines on noise; labels = shape class per
+ * pixel (background 0). RGB; used whole (no crop). Segmentation only (`task.kind: segmentation`).
+ */
+export interface SegShapesConfig {
+  /** Discriminator. */
+  kind: "seg_shapes";
+  /** Canvas side in pixels (64..256). */
+  size: number;
+  /** Shapes filled with a shared texture, or outlines only. */
+  style: "filled" | "outline";
+  /** Number of training canvases. */
+  trainSize: number;
+  /** Number of test canvases. */
+  testSize: number;
+  /** Root seed of the canvases. */
+  seed: number;
+  /** Per-channel normalization in 0..1 units (absent: ImageNet statistics). */
+  normalize?: Normalize | undefined;
+}
+
+/**
+ * An ADE20K-format folder (`images/{training,validation}`, `annotations/...`) with mmseg's
+ * pipelines (train: random rescale of `scale`·(2048, 512) by 0.5–2, crop, flip, photometric
+ * distortion, pad; test: keep-ratio resize, sliding window). Segmentation only.
+ */
+export interface Ade20kConfig {
+  /** Discriminator. */
+  kind: "ade20k";
+  /** The ADE20K root folder. */
+  path: string;
+  /** Factor on the paper's scale, crop and stride (1 = 2048×512, crop 512, stride 341). */
+  scale: number;
+  /** Map label 0 to ignore and v to v − 1 (ADE20K's reduce-zero-label). */
+  reduceZeroLabel: boolean;
+  /** Classes after reduction (150 for ADE20K). */
+  numClasses: number;
+  /** Per-channel normalization in 0..1 units (absent: ImageNet statistics, as mmseg). */
+  normalize?: Normalize | undefined;
+}
+
+/** A parsed `data` config (defaults applied), one of the data set kinds. */
 export type DataConfig =
   | PathfinderConfig
   | ShapesConfig
   | FashionMnistConfig
   | CifarConfig
-  | ImageFolderConfig;
+  | ImageFolderConfig
+  | NpyConfig
+  | SegShapesConfig
+  | Ade20kConfig;
 
-/** `T` with every field optional, recursively into objects (arrays and null kept as they are). */
+/** The data kinds that hold segmentation label maps (`task.kind: segmentation`). */
+export type SegDataConfig = SegShapesConfig | Ade20kConfig;
+
+/**
+ * A training transform as users write it: the `kind`, any of the paper recipe's fields, and
+ * RandAugment as a timm string (`"rand-m9-mstd0.5-inc1"`) or its typed form.
+ */
+export type TrainTransformInput =
+  | BasicTrainTransform
+  | (
+    & { kind: "paper"; randAugment?: string | RandAugmentSpec | null }
+    & Defaulted<Omit<PaperTrainTransform, "kind" | "randAugment">>
+  );
+
+/**
+ * `T` with every field optional, recursively into objects (arrays and null kept as they are; an
+ * optional training transform takes {@link TrainTransformInput}).
+ */
 export type Defaulted<T> = {
   [K in keyof T]?: T[K] extends readonly unknown[] ? T[K]
     : T[K] extends object | null ? Defaulted<NonNullable<T[K]>> | Extract<T[K], null>
-    : T[K];
+    : [Extract<T[K], TrainTransformConfig>] extends [never] ? T[K]
+    : TrainTransformInput | Exclude<T[K], TrainTransformConfig>;
 };
 
 /**

@@ -7,6 +7,7 @@ import { openCifar } from "./cifar.ts";
 import { type DataConfigInput, resolveDataConfig } from "./config.ts";
 import { openFashionMnist } from "./fashion_mnist.ts";
 import { openImageFolder } from "./image_folder.ts";
+import { openNpy } from "./npy_dataset.ts";
 import { openPathfinder, type Progress } from "./pathfinder_dataset.ts";
 import { openShapes } from "./shapes_dataset.ts";
 import type { Dataset } from "./types.ts";
@@ -44,5 +45,7 @@ export async function openDataset(
       return await openCifar(c, c.normalize);
     case "imagefolder":
       return await openImageFolder(c, c.normalize);
+    case "npy":
+      return openNpy(c, c.normalize);
   }
 }

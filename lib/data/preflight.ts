@@ -8,6 +8,7 @@
  */
 import { DataError } from "../util/errors.ts";
 import { cifarFiles } from "./cifar.ts";
+import { checkNpyNormalize } from "./npy_dataset.ts";
 import type {
   CifarConfig,
   DataConfig,
@@ -176,5 +177,7 @@ export async function checkDataSource(data: DataConfig): Promise<void> {
       return await checkCifar(data);
     case "imagefolder":
       return await checkImageFolder(data);
+    case "npy":
+      return checkNpyNormalize(data); // reads and checks the arrays (kept for openDataset)
   }
 }

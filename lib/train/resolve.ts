@@ -17,6 +17,7 @@ import {
 } from "../config/layering.ts";
 import type { ModelConfig } from "../config/model_config.ts";
 import { channelsOf, type DataConfig, imageSideOf } from "../data/config.ts";
+import { probeNpy } from "../data/npy_dataset.ts";
 import { SHAPES_CLASSES } from "../data/shapes.ts";
 import { stageMaps } from "../models/count.ts";
 import { resolveModel, variantConfig } from "../models/resolve.ts";
@@ -59,6 +60,8 @@ export function dataShape(data: DataConfig): { numClasses: number; inChannels: n
       if (n === 0) throw new DataError(`data.path: ${dir} has no class folders`);
       return { numClasses: n, inChannels };
     }
+    case "npy":
+      return { numClasses: probeNpy(data).numClasses, inChannels };
   }
 }
 

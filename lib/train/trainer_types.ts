@@ -6,6 +6,7 @@
  */
 import type { Batch, Dataset } from "../data/types.ts";
 import type { HostTensor } from "../io/host_tensor.ts";
+import type { InitState } from "./init_state.ts";
 import type { Rng, RngState } from "../util/rng.ts";
 import type { ResolvedTrainConfig } from "./resolve.ts";
 
@@ -28,6 +29,8 @@ export interface TrainerOptions {
   dataset?: Dataset;
   /** Continue from a saved state instead of initialising (see `Trainer.state()`). */
   state?: TrainerState;
+  /** Initial weights (and optionally masks) from a file (`--init`; ignored with `state`). */
+  init?: InitState;
 }
 
 /** The named random streams of a run. */

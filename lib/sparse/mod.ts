@@ -73,8 +73,11 @@ export {
 export {
   FINAL_PRUNE_RATE,
   isUpdateStep,
+  MIN_UPDATE_INTERVAL,
+  PAPER_TOTAL_STEPS,
   pruneRate,
   type PruneRateSchedule,
+  scaledUpdateInterval,
   updateSteps,
 } from "./schedule.ts";
 export { applyMasks, hostValues, maskTensors, shapesOf } from "./apply_masks.ts";

@@ -50,7 +50,10 @@ export interface TrainState {
   epochLossSum: number;
   /** Optimizer steps of the current epoch so far. */
   epochSteps: number;
-  /** Best top-1 of an epoch so far (null before the first evaluation). */
+  /**
+   * Best top-1 of an epoch so far, by the figure the epoch records name in `bestBy` (the
+   * recalibrated top-1 for a model with BatchNorm; null before the first evaluation).
+   */
   bestTop1: number | null;
   /** Length of metrics.jsonl at this state (the file is cut back to it on resume). */
   metricsBytes: number;
@@ -62,8 +65,11 @@ export interface TrainState {
   images: number;
   /** Wall-clock milliseconds of the run so far (over resumes). */
   wallMs: number;
-  /** Evaluation of the last completed epoch. */
-  lastEval: { model: EvalResult; ema: EvalResult | null } | null;
+  /**
+   * Evaluation of the last completed epoch (`recalibrated`: with recalibrated BN statistics;
+   * absent in states written before it existed).
+   */
+  lastEval: { model: EvalResult; ema: EvalResult | null; recalibrated?: EvalResult | null } | null;
 }
 
 /** Tensor groups saved alongside the state. */

@@ -8,9 +8,10 @@
  */
 import { z } from "zod";
 import { assertSame, type Same } from "../util/same_type.ts";
-import type { TrainConfig } from "./config_types.ts";
+import type { EvalConfig, TrainConfig } from "./config_types.ts";
 
 export type {
+  EvalConfig,
   OptimizerConfig,
   RegularizationConfig,
   RunConfig,
@@ -82,7 +83,37 @@ export const RunSchema = z.strictObject({
   checkpointEverySteps: z.int().min(0).default(0),
   /** Limit evaluation to this many test images (0 = all). */
   evalLimit: z.int().min(0).default(0),
+  /**
+   * Initial weights (+ optional `masks.<name>` tensors) from a .pth/.safetensors state_dict
+   * (`--init FILE`). Optional without a default, so configs without it keep their run ids.
+   */
+  init: z.string().min(1).optional(),
 });
+
+/**
+ * `eval`: reliable evaluation during training (see `EvalConfig`). Optional without a default, so
+ * that configs written before it keep their resolved form and run ids; absent means
+ * {@link DEFAULT_EVAL_CONFIG}.
+ */
+export const EvalSchema = z.strictObject({
+  /** BN recalibration before each epoch's evaluation: `{batches: N}` (1..1000) or false. */
+  bnRecalibration: z.union([
+    z.literal(false),
+    z.strictObject({ batches: z.int().min(1).max(1000) }),
+  ]).default({ batches: 16 }),
+});
+
+/**
+ * The evaluation settings of a config without an `eval` section: BN statistics recalibrated on
+ * 16 training batches (512 images at batch size 32: a per-channel mean and variance estimate far
+ * tighter than the drift it corrects, for about 16 forward passes per epoch).
+ */
+export const DEFAULT_EVAL_CONFIG: EvalConfig = EvalSchema.parse({});
+
+/** The evaluation settings of a parsed config (its `eval` section or the default). */
+export function evalConfigOf(config: Pick<TrainConfig, "eval">): EvalConfig {
+  return config.eval ?? DEFAULT_EVAL_CONFIG;
+}
 
 /** The whole training config. */
 export const TrainConfigSchema = z.strictObject({
@@ -93,15 +124,19 @@ export const TrainConfigSchema = z.strictObject({
   sparsity: SparsitySchema.default(SparsitySchema.parse({})),
   regularization: RegularizationSchema.default(RegularizationSchema.parse({})),
   run: RunSchema.default(RunSchema.parse({})),
+  eval: EvalSchema.optional(),
 });
 
 /**
  * Free-form sections of a training config: overrides may create keys under them, and a mapping
  * given for them replaces them (`--set data={kind: cifar, path: ...}` switches the data set). The
  * model `overrides` map is checked against the model config when it is resolved, and the `data`
- * section (whose fields depend on its `kind`) by its schema; everything else is strict.
+ * section (whose fields depend on its `kind`) by its schema; `eval` is open only because it is
+ * optional (`--set eval.bnRecalibration=false` creates it), and checked strictly by its schema;
+ * `run.init` likewise (`--init FILE` or `--set run.init=FILE` creates it); everything else is
+ * strict.
  */
-export const TRAIN_OPEN_PATHS: OpenPaths = ["model.overrides", "data"];
+export const TRAIN_OPEN_PATHS: OpenPaths = ["model.overrides", "data", "eval", "run.init"];
 
 assertSame<Same<TrainConfig, z.output<typeof TrainConfigSchema>>>();
 /** A training config as users write it. */

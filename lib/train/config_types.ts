@@ -77,6 +77,29 @@ export interface RunConfig {
   checkpointEverySteps: number;
   /** Limit evaluation to this many test images (0 = all). */
   evalLimit: number;
+  /**
+   * Initial weights (and optionally masks): a .pth or .safetensors state_dict with official keys
+   * (`slak train --init FILE`; see lib/train/init_state.ts). Absent = random init.
+   */
+  init?: string | undefined;
+}
+
+/**
+ * `eval`: how the evaluation after each epoch is made reliable while training. Absent = the
+ * default, `DEFAULT_EVAL_CONFIG` in config.ts (`bnRecalibration: {batches: 16}`); the section enters
+ * the resolved config (and the run id) only when it is written, so run ids from before it existed
+ * stay valid.
+ */
+export interface EvalConfig {
+  /**
+   * For models with BatchNorm: before each epoch's evaluation, the BN running statistics are set to
+   * the plain average over `batches` training batches (training batch size, no augmentation or
+   * mixing, drop path off) of the current weights, the test split is evaluated once more with
+   * them (`recalibrated` in metrics.jsonl) and the live statistics are restored; `best` is chosen
+   * by that figure. `false`: no recalibration (`best` by the eval-mode top-1 with running
+   * statistics, which lags at high learning rates). Models without BatchNorm need none.
+   */
+  bnRecalibration: { batches: number } | false;
 }
 
 /** A parsed training config (defaults applied). */
@@ -95,4 +118,6 @@ export interface TrainConfig {
   regularization: RegularizationConfig;
   /** Seed, evaluation and checkpointing. */
   run: RunConfig;
+  /** Reliable evaluation during training (absent = the default, recalibration on 16 batches). */
+  eval?: EvalConfig | undefined;
 }

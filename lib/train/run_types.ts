@@ -7,6 +7,7 @@
 import { EXIT, UserError } from "../util/errors.ts";
 import type { EvalResult } from "./checkpoint.ts";
 import type { DensityReport } from "./density_report.ts";
+import type { BestMeasure } from "./mid_eval.ts";
 
 /** What result.json holds (written last: its presence means the run is done). */
 export interface TrainResult {
@@ -34,6 +35,11 @@ export interface TrainResult {
   macs: { dense: number; sparse: number };
   /** Evaluation of the EMA weights (null without EMA). */
   ema: { loss: number; top1: number; top5: number | null } | null;
+  /**
+   * The last epoch's evaluation with recalibrated BN statistics (null: no BatchNorm or off).
+   * `top1` (running statistics) stays the figure of record, comparable with the official code.
+   */
+  recalibrated: { loss: number; top1: number; top5: number | null } | null;
   /** Wall-clock seconds over all resumes. */
   wallSeconds: number;
 }
@@ -68,6 +74,16 @@ export interface EpochRecord extends MetricsBase {
   top5: number | null;
   /** Evaluation of the EMA weights (null without EMA). */
   ema: EvalResult | null;
+  /**
+   * Test evaluation of the model with its BN statistics recalibrated on training batches (null:
+   * no BatchNorm, or `eval.bnRecalibration` false). `top1` above uses the running statistics, as
+   * the official code; this is the figure that is reliable during training (see mid_eval.ts).
+   */
+  recalibrated: EvalResult | null;
+  /** The same for the EMA weights (null without EMA, BatchNorm or recalibration). */
+  emaRecalibrated: EvalResult | null;
+  /** The figure that chose the `best` checkpoint (`recalibrated.top1` when there is one). */
+  bestBy: BestMeasure;
   /** Prune rate at the epoch's last step (null for a dense run). */
   pruneRate: number | null;
   /** Share of training-step time spent waiting for data. */
@@ -86,8 +102,16 @@ export interface TopologyRecord extends MetricsBase {
   layers: Record<string, number>;
 }
 
+/** The record written every `logEvery` steps (`--log-every K`). */
+export interface StepRecord extends MetricsBase {
+  /** Record kind. */
+  type: "step";
+  /** Training loss of the step. */
+  loss: number;
+}
+
 /** One metrics.jsonl record. */
-export type MetricsRecord = EpochRecord | TopologyRecord;
+export type MetricsRecord = EpochRecord | TopologyRecord | StepRecord;
 
 /** Progress events (the CLI renders them). */
 export type TrainProgress =
@@ -128,6 +152,11 @@ export interface TrainRunOptions {
   meta?: Record<string, unknown>;
   /** Aborting checkpoints at the next step boundary and throws {@link TrainInterrupted}. */
   signal?: AbortSignal;
+  /**
+   * Every this many steps, a `step` record in metrics.jsonl and `step/...` scalars in the
+   * TensorBoard event file (0 or absent: per epoch and per topology update only).
+   */
+  logEvery?: number;
 }
 
 /** The run stopped on request (signal) after writing a checkpoint; exit code 130. */

@@ -1,10 +1,13 @@
 /**
- * The executor of a training sweep's runs: selects the backend (reported on stderr unless quiet)
- * and trains each run into its folder. Used in the `slak ablate` process and in its workers.
+ * The executors of a sweep's runs: selects the backend (reported on stderr unless quiet) and
+ * trains each run into its folder; for an ERF sweep, then measures the trained run's ERF there
+ * (lib/experiments/erf_run.ts). Used in the `slak ablate` process and in its workers.
  *
  * @module
  */
 import type { Execute } from "../lib/experiments/mod.ts";
+import { measureRunErf } from "../lib/experiments/erf_run.ts";
+import type { ErfSettings } from "../lib/experiments/erf_settings.ts";
 import type { BackendName } from "../lib/ops/mod.ts";
 import { type ResolvedTrainConfig, trainRun } from "../lib/train/mod.ts";
 import { type CommonFlags, selectBackend } from "./_common.ts";
@@ -24,4 +27,22 @@ export async function trainExecutor(
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
   return { execute, meta: { device: backend } };
+}
+
+/**
+ * The executor of an ERF sweep: trains the run (a finished training returns at once, as a resume
+ * of a done run), then measures its ERF with `settings` into the run folder.
+ */
+export async function erfExecutor(
+  backendName: BackendName,
+  flags: CommonFlags,
+  settings: ErfSettings,
+): Promise<{ execute: Execute; meta: Record<string, unknown> }> {
+  const train = await trainExecutor(backendName, flags);
+  const execute: Execute = async (run, ctx) => {
+    await train.execute(run, ctx);
+    if (ctx.signal?.aborted) return;
+    await measureRunErf(run.config, ctx.outDir, settings);
+  };
+  return { execute, meta: train.meta };
 }

@@ -1,7 +1,8 @@
 /**
  * PNG rendering of ERF maps: a heatmap of the log-scaled map with a colour bar (0 at the bottom,
- * 1 at the top, labelled), and a side-by-side comparison of several maps, each panel numbered and
- * followed by its area ratios (threshold, ratio) drawn with a tiny built-in digit font.
+ * 1 at the top, labelled), and a side-by-side comparison of several maps, each panel titled (the
+ * model or row it shows) and followed by its area ratios (threshold, ratio), drawn with a tiny
+ * built-in 3×5 font (digits, upper-case letters — text is upper-cased — and a few signs).
  *
  * @module
  */
@@ -67,13 +68,61 @@ const GLYPHS: Record<string, number[]> = {
   ".": [0, 0, 0, 0, 2],
   "-": [0, 0, 7, 0, 0],
   " ": [0, 0, 0, 0, 0],
+  A: [2, 5, 7, 5, 5],
+  B: [6, 5, 6, 5, 6],
+  C: [3, 4, 4, 4, 3],
+  D: [6, 5, 5, 5, 6],
+  E: [7, 4, 6, 4, 7],
+  F: [7, 4, 6, 4, 4],
+  G: [3, 4, 5, 5, 3],
+  H: [5, 5, 7, 5, 5],
+  I: [7, 2, 2, 2, 7],
+  J: [1, 1, 1, 5, 2],
+  K: [5, 5, 6, 5, 5],
+  L: [4, 4, 4, 4, 7],
+  M: [5, 7, 7, 5, 5],
+  N: [6, 5, 5, 5, 5],
+  O: [2, 5, 5, 5, 2],
+  P: [6, 5, 6, 4, 4],
+  Q: [2, 5, 5, 6, 3],
+  R: [6, 5, 6, 5, 5],
+  S: [3, 4, 2, 1, 6],
+  T: [7, 2, 2, 2, 2],
+  U: [5, 5, 5, 5, 7],
+  V: [5, 5, 5, 5, 2],
+  W: [5, 5, 7, 7, 5],
+  X: [5, 5, 2, 5, 5],
+  Y: [5, 5, 2, 2, 2],
+  Z: [7, 1, 2, 4, 7],
+  "_": [0, 0, 0, 0, 7],
+  "/": [1, 1, 2, 4, 4],
+  "(": [1, 2, 2, 2, 1],
+  ")": [4, 2, 2, 2, 4],
+  ":": [0, 2, 0, 2, 0],
+  "=": [0, 7, 0, 7, 0],
+  "+": [0, 2, 7, 2, 0],
+  ",": [0, 0, 0, 2, 4],
+  "%": [5, 1, 2, 4, 5],
+  "×": [0, 5, 2, 5, 0],
+  "±": [2, 7, 2, 0, 7],
+  "?": [7, 1, 2, 0, 2],
 };
 
-/** Draws digits / '.' / '-' at (x, y), each glyph 3×5 cells of `scale` pixels. */
+/** The characters of `s` (upper-cased) that the built-in font cannot draw (drawn as "?"). */
+export function unknownGlyphs(s: string): string[] {
+  return [...new Set([...s.toUpperCase()].filter((ch) => !(ch in GLYPHS)))];
+}
+
+/** Width in pixels of `s` drawn at `scale`. */
+export function textWidth(s: string, scale = 2): number {
+  return [...s].length * 4 * scale;
+}
+
+/** Draws `s` (upper-cased) at (x, y), each glyph 3×5 cells of `scale` pixels. */
 function text(c: Canvas, x: number, y: number, s: string, scale = 2): void {
   let cx = x;
-  for (const ch of s) {
-    const g = GLYPHS[ch] ?? GLYPHS[" "]!;
+  for (const ch of s.toUpperCase()) {
+    const g = GLYPHS[ch] ?? GLYPHS["?"]!;
     for (let r = 0; r < 5; r++) {
       for (let b = 0; b < 3; b++) {
         if (!((g[r]! >> (2 - b)) & 1)) continue;
@@ -136,8 +185,10 @@ export function erfPng(scaled: Float32Array, h: number, w: number): Uint8Array {
   return png(c);
 }
 
-/** One panel of a comparison: a log-scaled map and its area ratios. */
+/** One panel of a comparison: its title, a log-scaled map and its area ratios. */
 export interface ComparePanel {
+  /** The model or table row the panel shows (drawn above it, upper-cased, cut to fit). */
+  title: string;
   scaled: Float32Array;
   h: number;
   w: number;
@@ -145,25 +196,76 @@ export interface ComparePanel {
   areaRatio: Record<string, number>;
 }
 
+/** A text drawn on a figure: where, what, and the glyph scale. */
+export interface PlacedText {
+  x: number;
+  y: number;
+  text: string;
+  scale: number;
+}
+
+/** The layout of a comparison figure (what {@link comparePng} draws). */
+export interface CompareLayout {
+  width: number;
+  height: number;
+  /** Side of each (square) map panel. */
+  size: number;
+  /** Top-left corner of each panel's map. */
+  maps: { x: number; y: number }[];
+  /** Panel titles first (one per panel, in order), then the area-ratio lines. */
+  texts: PlacedText[];
+  /** Top-left corner of the colour bar. */
+  bar: { x: number; y: number };
+}
+
+/** `title` cut to at most `width` pixels at `scale` (ending in ".." when cut). */
+export function fitText(title: string, width: number, scale: number): string {
+  const max = Math.floor(width / (4 * scale));
+  const chars = [...title];
+  return chars.length <= max ? title : chars.slice(0, Math.max(0, max - 2)).join("") + "..";
+}
+
 /**
- * PNG of several log-scaled maps side by side, each numbered (1, 2, ...) above and followed by
- * its "threshold ratio" lines below, with one colour bar on the right.
+ * Layout of several maps side by side: each panel's title above its map, its "threshold ratio"
+ * lines below, one colour bar on the right.
  */
-export function comparePng(panels: readonly ComparePanel[]): Uint8Array {
+export function compareLayout(panels: readonly ComparePanel[]): CompareLayout {
   const size = 256;
   const pad = 10;
   const top = 22;
-  const rows = Math.max(...panels.map((p) => Object.keys(p.areaRatio).length));
+  const rows = Math.max(0, ...panels.map((p) => Object.keys(p.areaRatio).length));
   const bottom = 8 + rows * 14;
-  const c = canvas(panels.length * (size + pad) + pad + 50, top + size + bottom + pad);
-  panels.forEach((p, i) => {
-    const x0 = pad + i * (size + pad);
-    text(c, x0, 4, String(i + 1), 3);
-    drawMap(c, p.scaled, p.h, p.w, x0, top, size);
-    Object.entries(p.areaRatio).forEach(([t, r], j) => {
-      text(c, x0, top + size + 8 + j * 14, `${t.padEnd(4)} ${r.toFixed(4)}`);
-    });
-  });
-  drawBar(c, panels.length * (size + pad) + pad, top, size);
+  const maps = panels.map((_, i) => ({ x: pad + i * (size + pad), y: top }));
+  const titles = panels.map((p, i) => ({
+    x: maps[i]!.x,
+    y: 5,
+    text: fitText(p.title, size, 2),
+    scale: 2,
+  }));
+  const ratios = panels.flatMap((p, i) =>
+    Object.entries(p.areaRatio).map(([t, r], j) => ({
+      x: maps[i]!.x,
+      y: top + size + 8 + j * 14,
+      text: `${t.padEnd(4)} ${r.toFixed(4)}`,
+      scale: 2,
+    }))
+  );
+  return {
+    width: panels.length * (size + pad) + pad + 50,
+    height: top + size + bottom + pad,
+    size,
+    maps,
+    texts: [...titles, ...ratios],
+    bar: { x: panels.length * (size + pad) + pad, y: top },
+  };
+}
+
+/** PNG of several log-scaled maps side by side (see {@link compareLayout}). */
+export function comparePng(panels: readonly ComparePanel[]): Uint8Array {
+  const l = compareLayout(panels);
+  const c = canvas(l.width, l.height);
+  panels.forEach((p, i) => drawMap(c, p.scaled, p.h, p.w, l.maps[i]!.x, l.maps[i]!.y, l.size));
+  for (const t of l.texts) text(c, t.x, t.y, t.text, t.scale);
+  drawBar(c, l.bar.x, l.bar.y, l.size);
   return png(c);
 }

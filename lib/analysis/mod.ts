@@ -16,4 +16,24 @@ export {
   erfMean,
   logScaled,
 } from "./erf.ts";
-export { colormap, type ComparePanel, comparePng, erfPng } from "./heatmap_png.ts";
+export {
+  colormap,
+  type CompareLayout,
+  compareLayout,
+  type ComparePanel,
+  comparePng,
+  erfPng,
+  fitText,
+  type PlacedText,
+  textWidth,
+  unknownGlyphs,
+} from "./heatmap_png.ts";
+export {
+  ERF_FILES,
+  type ErfImages,
+  type ErfMeasurement,
+  imagesOfDataset,
+  measureErf,
+  type MeasureOptions,
+  writeErf,
+} from "./erf_measure.ts";

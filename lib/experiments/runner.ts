@@ -10,7 +10,7 @@
  */
 import type { EnvironmentError } from "../util/errors.ts";
 import { describeFsError, isEnvironmentError, writeJsonAtomic } from "../util/fs.ts";
-import { isDone, layout } from "./layout.ts";
+import { isDone as isResultDone, layout } from "./layout.ts";
 import { acquireLock, heartbeat, type HeldLock, type LockInfo, releaseLock } from "../util/lock.ts";
 import { existsSync } from "../util/stat.ts";
 import type { Plan, PlannedRun } from "./plan.ts";
@@ -61,6 +61,11 @@ export interface RunnerOptions {
   staleMs?: number | undefined;
   /** Heartbeat period (ms, default 60 s). */
   heartbeatMs?: number | undefined;
+  /**
+   * Whether a run is finished (default: its result.json exists). An ERF sweep also needs the
+   * run's erf.json; a trained run without it then starts again, as a resume that skips training.
+   */
+  isDone?: ((dir: string, id: string) => boolean) | undefined;
 }
 
 /** What a shard did. */
@@ -143,6 +148,7 @@ async function runOne(
 ): Promise<Outcome> {
   const { dir } = opts;
   const emit = opts.onEvent ?? (() => {});
+  const isDone = opts.isDone ?? isResultDone;
   if (isDone(dir, run.id)) {
     emit({ type: "skip", run, reason: "done" });
     return { kind: "skipped" };
@@ -164,7 +170,9 @@ async function runOne(
       return { kind: "skipped" };
     }
     const outDir = layout.run(dir, run.id);
-    const resume = existsSync(layout.checkpoint(dir, run.id));
+    // A finished training (result.json) counts as resumable: kinds with a step after training.
+    const resume = existsSync(layout.checkpoint(dir, run.id)) ||
+      existsSync(layout.result(dir, run.id));
     if (!resume) await clearPartial(outDir);
     await Deno.mkdir(outDir, { recursive: true });
     try {
@@ -207,7 +215,7 @@ async function runOne(
           }
         },
       });
-      if (!isDone(dir, run.id)) throw new Error("the run ended without writing result.json");
+      if (!isDone(dir, run.id)) throw new Error("the run ended without writing its results");
       emit({ type: "done", run, seconds: (performance.now() - started) / 1000 });
       return { kind: "ran" };
     } catch (e) {
@@ -235,6 +243,7 @@ async function runOne(
 export async function runShard(plan: Plan, opts: RunnerOptions): Promise<RunSummary> {
   const { dir } = opts;
   const emit = opts.onEvent ?? (() => {});
+  const isDone = opts.isDone ?? isResultDone;
   const mine = selectRuns(shardRuns(plan, opts.shard.index, opts.shard.count), opts.only ?? {});
   const summary = emptySummary(mine.length);
   await Deno.mkdir(layout.runs(dir), { recursive: true });

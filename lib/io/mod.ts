@@ -18,3 +18,7 @@ export { TORCH_GLOBALS } from "./pickle_globals.ts";
 export { readPth } from "./pth.ts";
 export type { ExtractStateDictOptions } from "./checkpoint_entry.ts";
 export { extractStateDict, isHostTensor } from "./checkpoint_entry.ts";
+export type { ConvNeXtKeyLayout, RemappedState } from "./convnext_keys.ts";
+export { detectConvNeXtLayout, toOfficialConvNeXtKeys } from "./convnext_keys.ts";
+export type { DecodedRecords } from "./tfrecord.ts";
+export { crc32c, decodeRecords, encodeRecord, maskCrc } from "./tfrecord.ts";

@@ -2,11 +2,13 @@
  * Reading and writing model weight files: official PyTorch checkpoints (.pth: a training checkpoint's
  * `model` / `model_ema` entry, or a bare state_dict) and .safetensors with the same keys. Files this
  * toolkit writes carry the resolved model config in the safetensors metadata (key
- * {@link MODEL_CONFIG_METADATA_KEY}), so they load without naming the model again.
+ * {@link MODEL_CONFIG_METADATA_KEY}), so they load without naming the model again. timm and
+ * Hugging Face ConvNeXt checkpoints are renamed to the official keys on reading (convnext_keys.ts).
  *
  * @module
  */
 import { extractStateDict } from "../io/checkpoint_entry.ts";
+import { toOfficialConvNeXtKeys } from "../io/convnext_keys.ts";
 import { readPth } from "../io/pth.ts";
 import { encodeSafetensors, readSafetensors } from "../io/safetensors.ts";
 import type { HostTensor } from "../io/host_tensor.ts";
@@ -73,11 +75,11 @@ export async function readWeightsFile(
     }
     const state = new Map<string, HostTensor>();
     for (const [k, v] of st.tensors) state.set(k.startsWith("module.") ? k.slice(7) : k, v);
-    return { state, config, metadata: st.metadata };
+    return { state: toOfficialConvNeXtKeys(state).state, config, metadata: st.metadata };
   }
   const obj = readPth(bytes, path);
   const state = extractStateDict(obj, { entry: opts.entry ?? "auto", name: path });
-  return { state, config: null, metadata: {} };
+  return { state: toOfficialConvNeXtKeys(state).state, config: null, metadata: {} };
 }
 
 /**

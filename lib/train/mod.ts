@@ -1,6 +1,7 @@
 /**
  * Training: the config schema and its resolution, AdamW, the warmup-cosine schedule, losses,
- * mixup/cutmix, evaluation, checkpoints, the `Trainer` engine and the `trainRun` driver.
+ * mixup/cutmix, evaluation (with BN recalibration during training), checkpoints, the `Trainer`
+ * engine and the `trainRun` driver.
  *
  * @module
  */
@@ -17,6 +18,19 @@ export { addEvalBatch, type EvalSums, smoothTargets, softCrossEntropy } from "./
 export { mixBatch, type MixOptions, sampleBeta, sampleGamma } from "./mix.ts";
 export { evaluate } from "./evaluate.ts";
 export {
+  type BnBuffers,
+  bnLayers,
+  hasBatchNorm,
+  recalibrateBn,
+  withRecalibratedBn,
+} from "./bn_recalibrate.ts";
+export {
+  type BestMeasure,
+  evaluateDuringTraining,
+  type MidRunEval,
+  type MidRunEvalOptions,
+} from "./mid_eval.ts";
+export {
   type EvalResult,
   readState,
   STATE_KEY,
@@ -24,6 +38,30 @@ export {
   writeState,
 } from "./checkpoint.ts";
 export { environmentInfo, gitInfo } from "./meta.ts";
+export {
+  applyInitState,
+  checkInitState,
+  initMasks,
+  initProvenance,
+  type InitState,
+  loadInitWeights,
+  MASK_KEY_PREFIX,
+  readInitState,
+} from "./init_state.ts";
+export {
+  epochScalars,
+  EVENT_FILE_PREFIX,
+  eventFileName,
+  eventFilesIn,
+  EventWriter,
+  type EventWriterOptions,
+  FILE_VERSION,
+  readEventFile,
+  type ScalarValue,
+  stepScalars,
+  type TfEvent,
+  topologyScalars,
+} from "./tfevents.ts";
 export {
   DIVERGENCE_FACTOR,
   lossDiverged,
@@ -43,6 +81,7 @@ export {
   type MetricsRecord,
   NonFiniteError,
   runFiles,
+  type StepRecord,
   type TopologyRecord,
   TrainInterrupted,
   type TrainProgress,

@@ -3,7 +3,8 @@
  * It drives a {@link Trainer} (the engine: one optimizer step, topology updates, evaluation) over
  * the epochs of the warmup-cosine schedule, and keeps the {@link RunFolder} (config, meta, metrics,
  * checkpoints, result, lock). Every epoch: drain the epoch's leftover batches (fewer than
- * `accumSteps`, skipped as the official engine does), evaluate model and EMA, log, checkpoint.
+ * `accumSteps`, skipped as the official engine does), evaluate model and EMA (and with BN
+ * statistics recalibrated, which chooses `best`: mid_eval.ts), log, checkpoint.
  *
  * Determinism: every random draw comes from a named Rng stream (init, data, dropout, mix, mask,
  * snip) whose state is checkpointed with the weights, moments, EMA, masks, BN buffers, loader
@@ -19,11 +20,15 @@ import type { Batch, Dataset } from "../data/types.ts";
 import { pruneRate } from "../sparse/mod.ts";
 import { ConfigError } from "../util/errors.ts";
 import { type EvalResult, STATE_VERSION, type TrainState } from "./checkpoint.ts";
+import { evalConfigOf } from "./config.ts";
+import { evaluateDuringTraining } from "./mid_eval.ts";
+import { checkInitState, initProvenance, readInitState } from "./init_state.ts";
 import type { ResolvedTrainConfig } from "./resolve.ts";
 import { type CheckpointReason, RunFolder } from "./run_folder.ts";
 import {
   type EpochRecord,
   NonFiniteError,
+  type StepRecord,
   type TopologyRecord,
   TrainInterrupted,
   type TrainProgress,
@@ -31,6 +36,7 @@ import {
   type TrainRunOptions,
 } from "./run_types.ts";
 import { lrAt, type LrSchedule, warmupSteps } from "./schedule.ts";
+import { epochScalars, EventWriter, stepScalars, topologyScalars } from "./tfevents.ts";
 import { Trainer, type TrainerState } from "./trainer.ts";
 
 export * from "./run_types.ts";
@@ -42,13 +48,24 @@ export * from "./run_types.ts";
  *
  * @throws UserError for a non-empty folder without `resume`, a folder another process trains
  *   into, or a config that differs from the run being resumed; NonFiniteError for NaN/Inf or a
- *   diverging loss; TrainInterrupted when `signal` aborts.
+ *   diverging loss; TrainInterrupted when `signal` aborts; DataError for a `run.init` file that is
+ *   missing or does not fit the model (checked before the folder is made).
  */
 export async function trainRun(
   config: ResolvedTrainConfig,
   opts: TrainRunOptions,
 ): Promise<TrainResult> {
   const wallStart = performance.now();
+  const initFile = config.run.init;
+  if (initFile !== undefined) {
+    // a fresh run needs the file and checks that it fits before its folder is made; a resumed
+    // one continues from its checkpoint and records the file only while it is there
+    const prov = opts.resume
+      ? await initProvenance(initFile).catch(() => null)
+      : await initProvenance(initFile);
+    if (!opts.resume) checkInitState(await readInitState(initFile), config.modelConfig);
+    if (prov !== null) opts = { ...opts, meta: { ...opts.meta, init: prov } };
+  }
   const opened = await RunFolder.open(config, opts);
   if ("done" in opened) return opened.done;
   const folder = opened.folder;
@@ -125,6 +142,7 @@ async function drive(
     split: "train",
     batchSize,
     seed: config.run.seed,
+    ...(config.data.kind === "npy" ? { shuffle: config.data.shuffle } : {}),
     ...(loaded ? { state: loaded.state.loader } : {}),
   });
   let trainer: Trainer | null = null;
@@ -132,14 +150,20 @@ async function drive(
     const { stepsPerEpoch, totalSteps, sched } = planSteps(config, loader, ds);
     const epochs = config.schedule.epochs;
     const state = savedTrainer(folder);
+    const init = !state && config.run.init !== undefined
+      ? await readInitState(config.run.init)
+      : undefined;
     trainer = await Trainer.create(config, {
       totalSteps,
       dataset: ds,
       ...(state ? { state } : {}),
+      ...(init ? { init } : {}),
     });
     const tr = trainer;
     const st = loaded?.state ?? freshState(loader, tr);
     const wallBase = st.wallMs;
+    const events = await EventWriter.open(opts.outDir, { resumedAt: loaded ? st.step : null });
+    const logEvery = opts.logEvery ?? 0;
     const hw: [number, number] = [ds.height, ds.width];
     emit({
       type: "start",
@@ -207,10 +231,24 @@ async function drive(
             layers: r.topology.layers,
           };
           st.metricsBytes += await folder.appendMetrics(rec);
+          await events.scalars(rec.step, topologyScalars(rec));
           emit({ type: "topology", record: rec });
         }
         const left = totalSteps - st.step;
         const ips = imgPerSec();
+        if (logEvery > 0 && st.step % logEvery === 0) {
+          const rec: StepRecord = {
+            type: "step",
+            step: st.step,
+            epoch: epoch + 1,
+            lr,
+            loss: r.loss,
+            density: tr.density(),
+            imgPerSec: ips,
+          };
+          st.metricsBytes += await folder.appendMetrics(rec);
+          await events.scalars(rec.step, stepScalars(rec));
+        }
         emit({
           type: "step",
           step: st.step,
@@ -227,9 +265,12 @@ async function drive(
       }
       while (loader.state().epoch === epoch) await loader.next();
       await interrupted();
-      const ev = await tr.evaluate(ds, {
+      const ev = await evaluateDuringTraining(tr.model, tr.emaModel, ds, {
         batchSize: Math.max(batchSize, 64),
         limit: config.run.evalLimit,
+        trainBatchSize: batchSize,
+        seed: config.run.seed,
+        eval: evalConfigOf(config),
       });
       const sparse = tr.sparse !== null;
       const rec: EpochRecord = {
@@ -242,6 +283,9 @@ async function drive(
         top1: ev.model.top1,
         top5: ev.model.top5,
         ema: ev.ema,
+        recalibrated: ev.recalibrated,
+        emaRecalibrated: ev.emaRecalibrated,
+        bestBy: ev.bestBy,
         density: tr.density(),
         pruneRate: sparse
           ? pruneRate(st.step, { initial: config.sparsity.pruneRate, totalSteps })
@@ -251,12 +295,13 @@ async function drive(
         ...(sparse ? { layers: tr.layerDensities() } : {}),
       };
       st.metricsBytes += await folder.appendMetrics(rec);
-      const best = st.bestTop1 === null || ev.model.top1 > st.bestTop1;
-      if (best) st.bestTop1 = ev.model.top1;
+      await events.scalars(rec.step, epochScalars(rec));
+      const best = st.bestTop1 === null || ev.bestTop1 > st.bestTop1;
+      if (best) st.bestTop1 = ev.bestTop1;
       st.completedEpochs = epoch + 1;
       st.epochLossSum = 0;
       st.epochSteps = 0;
-      st.lastEval = ev;
+      st.lastEval = { model: ev.model, ema: ev.ema, recalibrated: ev.recalibrated };
       emit({ type: "epoch", record: rec, epochs, totalSteps });
       await checkpoint("epoch", best);
     }
@@ -291,6 +336,7 @@ function resultOf(
     dataShare: st.trainMs > 0 ? st.dataMs / st.trainMs : 0,
     ...tr.counts(hw),
     ema: last.ema ? strip(last.ema) : null,
+    recalibrated: last.recalibrated ? strip(last.recalibrated) : null,
     wallSeconds: extra.wallSeconds,
   };
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { largeKernelDepthwiseConv2d } from "../ops/mod.ts";
+import { addSame, largeKernelDepthwiseConv2d } from "../ops/mod.ts";
 import { tf } from "../tf.ts";
 import { batchNorm, type BatchNormParams } from "./batch_norm.ts";
 
@@ -17,20 +17,19 @@ export interface DepthwiseBranch {
   bias?: tf.Variable;
 }
 
-/** Σ_branches post(dwconv(x, W_b)). */
+/** Σ_branches post(dwconv(x, W_b)), summed in branch order by one fused add. */
 export function largeKernelModule(
   x: tf.Tensor4D,
   branches: readonly DepthwiseBranch[],
   training: boolean,
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    let sum: tf.Tensor4D | null = null;
-    for (const br of branches) {
+    const ys = branches.map((br) => {
       let y = largeKernelDepthwiseConv2d(x, br.weight as tf.Tensor4D);
       if (br.bn) y = batchNorm(y, br.bn, training);
       if (br.bias) y = tf.add(y, br.bias);
-      sum = sum === null ? y : tf.add(sum, y);
-    }
-    return sum!;
+      return y;
+    });
+    return addSame(ys);
   });
 }

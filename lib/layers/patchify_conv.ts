@@ -2,11 +2,12 @@
  * A k×k convolution with stride k and no padding (the stem's 4×4/4 and the 2×2/2 downsampling) as
  * a matrix product over non-overlapping patches. Same maths as `tf.conv2d(x, w, k, "valid")` (rows
  * and columns past the last whole patch are ignored), but its gradients are matrix products too,
- * far faster than tfjs's generic conv backprop on the cpu backend.
+ * far faster than tfjs's generic conv backprop on the cpu backend. The patch matrix is one
+ * space-to-depth copy on the cpu backend (no tfjs Transpose; ../ops/patchify).
  *
  * @module
  */
-import { channelAffine, matMul2d } from "../ops/mod.ts";
+import { channelAffine, matMul2d, patchesOf } from "../ops/mod.ts";
 import { tf } from "../tf.ts";
 
 /** `conv2d(x, w, stride = k, 'valid') + bias` for w of shape [k, k, Cin, Cout], x NHWC. */
@@ -18,12 +19,7 @@ export function patchifyConv(x: tf.Tensor4D, w: tf.Tensor4D, bias: tf.Tensor1D):
   const ho = Math.floor(h / k);
   const wo = Math.floor(wd / k);
   return tf.tidy(() => {
-    let xs: tf.Tensor4D = x;
-    if (ho * k !== h || wo * k !== wd) xs = tf.slice(x, [0, 0, 0, 0], [n, ho * k, wo * k, c]);
-    const p = tf.reshape(
-      tf.transpose(tf.reshape(xs, [n, ho, k, wo, k, c]), [0, 1, 3, 2, 4, 5]),
-      [n * ho * wo, k * k * c],
-    ) as tf.Tensor2D;
+    const p = patchesOf(x, k);
     const y = channelAffine(
       matMul2d(p, tf.reshape(w, [k * k * cin, cout]) as tf.Tensor2D),
       null,

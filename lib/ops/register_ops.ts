@@ -19,6 +19,8 @@ import { BATCH_NORM_CPU_KERNELS, BATCH_NORM_GRAD } from "./batch_norm/mod.ts";
 import { FUSED_DECOMPOSED_WEBGPU_KERNELS } from "./fused_decomposed/webgpu_kernel.ts";
 import { SPARSE_TAPS_CPU_KERNELS } from "./sparse_taps/cpu_kernel.ts";
 import { SPARSE_TAPS_WEBGPU_KERNELS } from "./sparse_taps/webgpu_kernel.ts";
+import { FUSED_ADD_CPU_KERNELS, FUSED_ADD_GRADS } from "./fused_add/mod.ts";
+import { PATCHES_CPU_KERNELS, PATCHES_GRAD } from "./patchify/mod.ts";
 
 /** Backends our kernels exist for. */
 export type OpsBackend = "cpu" | "webgpu";
@@ -34,6 +36,8 @@ const KERNELS: Record<OpsBackend, tf.KernelConfig[]> = {
     ...CHANNEL_AFFINE_CPU_KERNELS,
     ...BATCH_NORM_CPU_KERNELS,
     ...SPARSE_TAPS_CPU_KERNELS,
+    ...FUSED_ADD_CPU_KERNELS,
+    ...PATCHES_CPU_KERNELS,
   ],
   webgpu: [
     ...LARGE_DEPTHWISE_WEBGPU_KERNELS,
@@ -49,6 +53,8 @@ const GRADS: tf.GradConfig[] = [
   GELU_GRAD,
   BATCH_NORM_GRAD,
   CHANNEL_AFFINE_GRAD,
+  ...FUSED_ADD_GRADS,
+  PATCHES_GRAD,
 ];
 
 /**

@@ -34,9 +34,11 @@ export function maskTensors(
 }
 
 /**
- * weight ← weight ⊙ mask, in place (`Variable.assign`), for every masked weight. Call it after
- * every optimizer step, whatever the precision or code path (the official code skips it under
- * AMP), and right after every topology update with the new masks.
+ * weight ← weight ⊙ mask, in place (`Variable.assign`), for every masked weight. Every optimizer
+ * step must leave the weights masked, whatever the precision or code path (the official code skips
+ * it under AMP): the trainer passes the masks to `AdamW.step`, which folds this multiply into its
+ * fused update (same bits); call this after a step that does not, and right after every topology
+ * update with the new masks.
  *
  * @param params model variables by official state_dict name
  * @param masks device masks from {@link maskTensors}

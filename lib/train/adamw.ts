@@ -39,9 +39,9 @@ export class AdamW {
   /** The hyper-parameters. */
   readonly opts: AdamWOptions;
   /** First moments by parameter name. */
-  readonly m = new Map<string, tf.Variable>();
+  readonly m: Map<string, tf.Variable> = new Map<string, tf.Variable>();
   /** Second moments by parameter name. */
-  readonly v = new Map<string, tf.Variable>();
+  readonly v: Map<string, tf.Variable> = new Map<string, tf.Variable>();
   /** Updates done so far (t of the bias correction). */
   t = 0;
 
@@ -59,11 +59,15 @@ export class AdamW {
    * @param params parameters by name (same names as at construction)
    * @param grads gradients by name
    * @param lr learning rate of this step
+   * @param masks sparsity masks by name: each masked parameter becomes `p ⊙ mask` inside its
+   *   update (bit-identical to `applyMasks` after the step; masked parameters without a gradient
+   *   are multiplied alone)
    */
   step(
     params: ReadonlyMap<string, tf.Variable>,
     grads: ReadonlyMap<string, tf.Tensor>,
     lr: number,
+    masks?: ReadonlyMap<string, tf.Tensor>,
   ): void {
     this.t++;
     const [b1, b2] = this.opts.betas;
@@ -72,7 +76,11 @@ export class AdamW {
     tf.tidy(() => {
       for (const [name, p] of params) {
         const g = grads.get(name);
-        if (g === undefined) continue;
+        const mask = masks?.get(name) ?? null;
+        if (g === undefined) {
+          if (mask !== null) p.assign(tf.mul(p, mask));
+          continue;
+        }
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
         const wd = this.opts.weightDecay > 0 && decays(name, p.shape) ? this.opts.weightDecay : 0;
@@ -84,7 +92,7 @@ export class AdamW {
           weightDecay: wd,
           biasCorrection1: bc1,
           biasCorrection2: bc2,
-        });
+        }, mask);
         p.assign(p2);
         m.assign(m2);
         v.assign(v2);

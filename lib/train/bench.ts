@@ -78,8 +78,7 @@ export async function benchTrainStep(o: BenchTrainOptions): Promise<BenchTrainRe
         () => softCrossEntropy(forward(model, x, { training: true, rng }), t),
         vars,
       );
-      opt.step(model.params, new Map(names.map((k, i) => [k, grads[vars[i]!.name]!])), 1e-3);
-      applyMasks(model.params, dev);
+      opt.step(model.params, new Map(names.map((k, i) => [k, grads[vars[i]!.name]!])), 1e-3, dev);
       return value;
     });
   const times: number[] = [];

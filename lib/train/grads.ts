@@ -6,6 +6,7 @@
  * @module
  */
 import { forward } from "../models/forward.ts";
+import { addSame } from "../ops/mod.ts";
 import type { Model } from "../models/model.ts";
 import { tf } from "../tf.ts";
 import type { Rng } from "../util/rng.ts";
@@ -46,7 +47,7 @@ export async function accumulateGradients(
       ) as tf.Scalar, vars);
     loss += (await readValues(value))[0]!;
     const g = vars.map((v) => grads[v.name]!);
-    sum = sum === null ? g : sum.map((s, i) => tf.add(s, g[i]!));
+    sum = sum === null ? g : sum.map((s, i) => addSame([s, g[i]!]));
   }
   if (sum === null) throw new Error("accumulateGradients: no batches");
   const total = sum;

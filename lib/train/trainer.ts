@@ -39,13 +39,7 @@
  */
 import type { Dataset } from "../data/types.ts";
 import { buildModel, disposeModel, type Model } from "../models/model.ts";
-import {
-  applyMasks,
-  densityByLayer,
-  isUpdateStep,
-  pruneRate,
-  sparseEmaUpdate,
-} from "../sparse/mod.ts";
+import { densityByLayer, isUpdateStep, pruneRate, sparseEmaUpdate } from "../sparse/mod.ts";
 import { tf } from "../tf.ts";
 import { Rng } from "../util/rng.ts";
 import { AdamW } from "./adamw.ts";
@@ -53,6 +47,7 @@ import { assignAll, type EvalResult, hostCopies, type StateTensors } from "./che
 import { type DensityReport, densityReport } from "./density_report.ts";
 import { emaCopy } from "./ema.ts";
 import { evaluate } from "./evaluate.ts";
+import { applyInitState, type InitState } from "./init_state.ts";
 import { accumulateGradients } from "./grads.ts";
 import { NonFiniteError } from "./run_types.ts";
 import {
@@ -127,13 +122,14 @@ export class Trainer {
 
   /**
    * Builds the model (seeded by `config.run.seed`), the optimizer and the EMA, and either
-   * initialises the masks (SNIP needs `opts.dataset`) or restores `opts.state`.
+   * initialises the masks (SNIP needs `opts.dataset`) or restores `opts.state`. With `opts.init`
+   * the weights (and the masks, when the file has them) come from that file first.
    */
   static async create(config: TrainerConfig, opts: TrainerOptions): Promise<Trainer> {
     const t = new Trainer(config, opts.totalSteps);
     try {
       if (opts.state) t.restore(opts.state);
-      else await t.#initialise(opts.dataset);
+      else await t.#initialise(opts.dataset, opts.init);
     } catch (e) {
       t.dispose();
       throw e;
@@ -141,11 +137,12 @@ export class Trainer {
     return t;
   }
 
-  async #initialise(dataset: Dataset | undefined): Promise<void> {
+  async #initialise(dataset: Dataset | undefined, init?: InitState): Promise<void> {
     const sp = this.sparse;
     const su = this.#config.sparsity;
     const seed = this.#config.run.seed;
-    if (sp) {
+    const givenMasks = init ? applyInitState(this.model, sp, init) : false;
+    if (sp && !givenMasks) {
       await initSparse(this.model, sp, {
         init: su.init,
         seed,
@@ -261,8 +258,7 @@ export class Trainer {
             `the weights before this step are kept`,
         );
       }
-      this.adam.step(this.model.params, grads, lr);
-      if (this.sparse) applyMasks(this.model.params, this.sparse.dev);
+      this.adam.step(this.model.params, grads, lr, this.sparse?.dev);
       const bad = await firstNonFinite(this.#modelVars);
       if (bad) {
         throw new NonFiniteError(

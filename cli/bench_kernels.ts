@@ -17,7 +17,7 @@ import {
   summarizeTargets,
   type TorchFile,
 } from "../bench/kernel_report.ts";
-import { backendOption, positiveInt } from "./_common.ts";
+import { backendOption, positiveInt, threadsOption } from "./_common.ts";
 
 async function adapterDescription(backend: string): Promise<string> {
   if (backend !== "webgpu") return "cpu (tfjs-backend-cpu; our kernels in WebAssembly SIMD)";
@@ -39,12 +39,16 @@ export function benchKernelsCommand() {
   return new Command("kernels")
     .description("A/B of our large-kernel depthwise kernels vs tfjs's built-in ones")
     .addOption(backendOption())
+    .addOption(threadsOption())
     .addOption(
-      new Option("--program <family>", "WebGPU program family (auto: line on software adapters)")
-        .choices(["auto", "line", "tile"] as const).default("auto" as const),
+      new Option(
+        "--program <family>",
+        "WebGPU program family (auto: line on software adapters, tile on GPUs; staged: " +
+          "workgroup-memory tiles for GPUs)",
+      ).choices(["auto", "line", "tile", "staged"] as const).default("auto" as const),
     )
     .option("--json", "print JSON instead of a markdown table", false)
-    .option("--batch <n>", "batch size", positiveInt("--batch"), 4)
+    .option("--batch-size <n>", "images per batch", positiveInt("--batch-size"), 4)
     .option("--rounds <n>", "interleaved timing rounds", positiveInt("--rounds"), 5)
     .option("--shapes <list>", "comma-separated substrings of shape ids (e.g. k51x5,k31x31)")
     .option(
@@ -66,7 +70,7 @@ export function benchKernelsCommand() {
         const args = [
           TORCH_KERNELS,
           "--batch",
-          String(opts.batch),
+          String(opts.batchSize),
           "--rounds",
           String(opts.rounds),
         ];
@@ -84,16 +88,16 @@ export function benchKernelsCommand() {
         } catch (e) {
           throw new UserError(`--torch ${opts.torch}: cannot read JSON (${(e as Error).message})`);
         }
-        if (torch.batch !== opts.batch) {
+        if (torch.batch !== opts.batchSize) {
           throw new UserError(
-            `--torch ${opts.torch}: batch ${torch.batch} differs from --batch ${opts.batch}`,
+            `--torch ${opts.torch}: batch ${torch.batch} differs from --batch-size ${opts.batchSize}`,
           );
         }
       }
       const adapter = await adapterDescription(backend);
       console.error(`backend ${backend}; adapter: ${adapter}`);
       const results = await runKernelBench({
-        batch: opts.batch,
+        batch: opts.batchSize,
         rounds: opts.rounds,
         shapes,
         family: opts.program,
@@ -105,7 +109,7 @@ export function benchKernelsCommand() {
         adapter,
         deno: Deno.version.deno,
         tfjs: tf.version_core,
-        batch: opts.batch,
+        batch: opts.batchSize,
         rounds: opts.rounds,
         program: opts.program,
         torch: torch
@@ -120,7 +124,7 @@ export function benchKernelsCommand() {
       }
       console.log(
         `backend ${backend} | adapter ${adapter} | Deno ${meta.deno} | tfjs ${meta.tfjs} | ` +
-          `batch ${opts.batch} | program ${opts.program} | ${opts.rounds} rounds (median, min)` +
+          `batch ${opts.batchSize} | program ${opts.program} | ${opts.rounds} rounds (median, min)` +
           (torch ? ` | PyTorch ${torch.torch}, ${torch.threads} threads` : "") +
           ` | ours ${OUR_THREADS} thread | ${loadText()}`,
       );

@@ -13,10 +13,14 @@ import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
  *   llvmpipe/lavapipe, where every per-lane storage load costs ~50 fmas) need, but holds ~100+
  *   values per invocation, which would spill registers on a hardware GPU.
  * - "tile": register tile of R = 8 outputs with a sliding window (scalar channels).
+ * - "staged": for hardware GPUs: the input tile and filter slice staged once per workgroup in
+ *   `var<workgroup>` memory, R = 8 outputs per invocation in a register sliding window (scalar
+ *   channels), for the forward, data-gradient and filter-gradient kernels (the fused
+ *   decomposed op follows "auto").
  * - "auto" (default): "tile" on adapters whose vendor is a known hardware GPU vendor, "line"
  *   otherwise (software adapters, unknown vendors).
  */
-export type DepthwiseProgramFamily = "auto" | "line" | "tile";
+export type DepthwiseProgramFamily = "auto" | "line" | "tile" | "staged";
 
 /**
  * Options of the depthwise ops that have WebGPU kernels; the same field travels to the kernels
@@ -60,14 +64,20 @@ export function familyAttrs(opts: DepthwiseOptions): { family: DepthwiseProgramF
 }
 
 /**
- * Whether the line family is in effect for `family` on this backend ("auto": line unless the
- * adapter's vendor is a known hardware vendor; see {@link DepthwiseProgramFamily}).
+ * Whether the line family is in effect for `family` on this backend ("auto", and "staged" for
+ * the programs it has no variant of (the fused decomposed op): line unless the adapter's vendor is a known hardware
+ * vendor; see {@link DepthwiseProgramFamily}).
  */
 export function prefersLinePrograms(
   backend: WebGPUBackend,
   family: DepthwiseProgramFamily,
 ): boolean {
-  if (family !== "auto") return family === "line";
+  if (family === "line" || family === "tile") return family === "line";
   const info = (backend as unknown as { adapterInfo?: { vendor?: string } }).adapterInfo;
   return !HARDWARE_VENDORS.has(String(info?.vendor ?? "").toLowerCase());
+}
+
+/** Whether the depthwise kernels run the staged (workgroup-memory) programs. */
+export function prefersStagedPrograms(family: DepthwiseProgramFamily): boolean {
+  return family === "staged";
 }

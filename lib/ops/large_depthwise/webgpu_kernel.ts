@@ -25,26 +25,55 @@ import {
   SLAK_DEPTHWISE_BACKPROP_FILTER,
   SLAK_DEPTHWISE_BACKPROP_INPUT,
 } from "./kernel_names.ts";
-import { familyOf, prefersLinePrograms } from "./program_family.ts";
+import {
+  type DepthwiseProgramFamily,
+  familyOf,
+  prefersLinePrograms,
+  prefersStagedPrograms,
+} from "./program_family.ts";
+import { DepthwiseStagedProgram } from "./webgpu_staged_program.ts";
+import { planStagedFilter, StagedFilterPartialProgram } from "./webgpu_staged_filter_program.ts";
+import { MIN_WORKGROUP_STORAGE, planStaged } from "./webgpu_staged_plan.ts";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
+/** Workgroup storage of the backend's device (bytes; the WebGPU minimum when unknown). */
+export function workgroupStorageBytes(b: WebGPUBackend): number {
+  const limits = (b as unknown as { device?: { limits?: GPUSupportedLimits } }).device?.limits;
+  return limits?.maxComputeWorkgroupStorageSize ?? MIN_WORKGROUP_STORAGE;
+}
+
 /**
- * Forward / data-gradient program by shape: with the line family, small maps covered by the
- * kernel → unrolled Toeplitz, long-axis line <= 64 → unrolled line; otherwise (and with the tile
- * family) the sliding-window tile program.
+ * Forward / data-gradient program by family and shape: the staged family → the workgroup-memory
+ * program; with the line family, small maps covered by the kernel → unrolled Toeplitz,
+ * long-axis line <= 64 → unrolled line; otherwise (and with the tile family) the sliding-window
+ * tile program.
  */
-function convProgram(g: DepthwiseGeometry, flip: boolean, line: boolean): WebGPUProgram {
+function convProgram(
+  b: WebGPUBackend,
+  g: DepthwiseGeometry,
+  flip: boolean,
+  family: DepthwiseProgramFamily,
+): WebGPUProgram {
+  if (prefersStagedPrograms(family)) {
+    return new DepthwiseStagedProgram(g, flip, planStaged(g, workgroupStorageBytes(b)));
+  }
+  const line = prefersLinePrograms(b, family);
   if (line && smallMapFits(g)) return new SmallMapProgram(g, flip);
   if (line && lineProgramFits(g)) return new DepthwiseLineProgram(g, flip);
   return new DepthwiseForwardProgram(g, flip);
 }
 
-/** Filter-gradient pass-1 program by shape (same selection as {@link convProgram}). */
+/** Filter-gradient pass-1 program by family and shape (same selection as {@link convProgram}). */
 function filterPartialProgram(
+  b: WebGPUBackend,
   g: DepthwiseGeometry,
-  line: boolean,
+  family: DepthwiseProgramFamily,
 ): WebGPUProgram & { chunks: number } {
+  if (prefersStagedPrograms(family)) {
+    return new StagedFilterPartialProgram(g, planStagedFilter(g, workgroupStorageBytes(b)));
+  }
+  const line = prefersLinePrograms(b, family);
   if (line && smallMapFits(g)) return new SmallMapFilterPartialProgram(g);
   if (line && lineProgramFits(g)) return new LineFilterPartialProgram(g);
   return new BackpropFilterPartialProgram(g);
@@ -57,16 +86,16 @@ function runConv(
   filter: tf.TensorInfo,
   g: DepthwiseGeometry,
   flip: boolean,
-  line: boolean,
+  family: DepthwiseProgramFamily,
 ): tf.TensorInfo {
-  return b.runWebGPUProgram(convProgram(g, flip, line), [x, filter], "float32");
+  return b.runWebGPUProgram(convProgram(b, g, flip, family), [x, filter], "float32");
 }
 
 function forward({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
   const g = depthwiseGeometry(x.shape, filter.shape);
   const b = backend as unknown as WebGPUBackend;
-  return runConv(b, x, filter, g, false, prefersLinePrograms(b, familyOf(attrs)));
+  return runConv(b, x, filter, g, false, familyOf(attrs));
 }
 
 function backpropInput({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
@@ -74,7 +103,7 @@ function backpropInput({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { inputShape } = attrs as unknown as { inputShape: number[] };
   const g = depthwiseGeometry(inputShape, filter.shape);
   const b = backend as unknown as WebGPUBackend;
-  return runConv(b, dy, filter, g, true, prefersLinePrograms(b, familyOf(attrs)));
+  return runConv(b, dy, filter, g, true, familyOf(attrs));
 }
 
 function backpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
@@ -82,8 +111,7 @@ function backpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { filterShape } = attrs as unknown as { filterShape: number[] };
   const g = depthwiseGeometry(x.shape, filterShape);
   const b = backend as unknown as WebGPUBackend;
-  const line = prefersLinePrograms(b, familyOf(attrs));
-  return filterGradient(b, x, dy, g, filterShape, line);
+  return filterGradient(b, x, dy, g, filterShape, familyOf(attrs));
 }
 
 /** Both passes of the filter gradient (partial sums over chunks, then the fixed-order sum). */
@@ -93,9 +121,9 @@ function filterGradient(
   dy: tf.TensorInfo,
   g: DepthwiseGeometry,
   filterShape: number[],
-  line: boolean,
+  family: DepthwiseProgramFamily,
 ): tf.TensorInfo {
-  const partial = filterPartialProgram(g, line);
+  const partial = filterPartialProgram(b, g, family);
   const partials = b.runWebGPUProgram(partial, [x, dy], "float32");
   const reduce = new ReducePartialsProgram(filterShape, partial.chunks);
   const dw = b.runWebGPUProgram(reduce, [partials], "float32");

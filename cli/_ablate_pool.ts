@@ -29,7 +29,10 @@ import { trainExecutor } from "./_ablate_train.ts";
 import type { CommonFlags } from "./_common.ts";
 import { StatusLine, SweepProgress } from "./_progress.ts";
 
-const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
+// A path in a checkout; the URL itself when the CLI runs from a URL (`deno run` takes either).
+const MAIN = import.meta.url.startsWith("file:")
+  ? fileURLToPath(new URL("./main.ts", import.meta.url))
+  : new URL("./main.ts", import.meta.url).href;
 const SIGNALS: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
 
 /** The number of worker processes and where it came from. */
@@ -96,6 +99,8 @@ export interface WorkerArgs {
   shard: string | undefined;
   /** The backend each worker selects. */
   backend: BackendName;
+  /** Kernel threads of each worker (`--threads`), if set. */
+  threads?: number | undefined;
 }
 
 /** The command line of a worker: the CLI's hidden `ablate ... --worker` mode. */
@@ -116,6 +121,7 @@ export function workerArgv(denoFlags: readonly string[], a: WorkerArgs): string[
     ...(a.shard !== undefined ? ["--shard", a.shard] : []),
     "--backend",
     a.backend,
+    ...(a.threads !== undefined ? ["--threads", String(a.threads)] : []),
     "--quiet",
     "--worker",
   ];

@@ -7,6 +7,7 @@
 import { Command } from "commander";
 import { benchInferCommand } from "./bench_infer.ts";
 import { benchKernelsCommand } from "./bench_kernels.ts";
+import { benchThreadsCommand } from "./bench_threads.ts";
 import { benchTrainCommand } from "./bench_train.ts";
 
 /** The `bench` command group. */
@@ -17,5 +18,6 @@ export function benchCommand() {
   bench.addCommand(benchKernelsCommand());
   bench.addCommand(benchInferCommand());
   bench.addCommand(benchTrainCommand());
+  bench.addCommand(benchThreadsCommand());
   return bench;
 }

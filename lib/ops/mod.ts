@@ -33,6 +33,8 @@ export {
   type TapListOptions,
 } from "./sparse_taps/mod.ts";
 export { isCpuBackend } from "./_cpu/backend.ts";
+export { setThreadCount, shutdownThreads, threadCount } from "./_threads/mod.ts";
+export { fusedCpu, useFusedCpuOps } from "./_cpu/fused_switch.ts";
 export { type OpsBackend, registerOps } from "./register_ops.ts";
 export {
   type BackendName,
@@ -66,3 +68,11 @@ export {
   SLAK_CHANNEL_AFFINE,
 } from "./channel_affine/mod.ts";
 export { ADAMW_CPU_KERNELS, type AdamWStep, adamwUpdate, SLAK_ADAMW } from "./adamw/mod.ts";
+export {
+  addSame,
+  FUSED_ADD_CPU_KERNELS,
+  scaledResidualAdd,
+  SLAK_ADD_SAME,
+  SLAK_SCALED_ADD,
+} from "./fused_add/mod.ts";
+export { PATCHES_CPU_KERNELS, patchesOf, SLAK_PATCHES } from "./patchify/mod.ts";

@@ -4,10 +4,12 @@
  * stride-1 'same' conv on NHWC float32 arrays, and the sum of several convs of one input plus a
  * bias (the fused decomposed inference op).
  *
- * Each call copies its operands into the module's memory (memcpy), regroups them into planes with
- * the long kernel axis contiguous (`pack`), runs the kernel and writes the result back as NHWC
- * (`unpack`). One instance per tile shape and its memory are reused across calls (the memory grows
- * on demand, never shrinks). Every function returns `null` when WebAssembly SIMD is unavailable or
+ * Each call copies its operands into the shared kernel memory (../_threads/memory.ts), regroups
+ * them into planes with the long kernel axis contiguous (`pack`), runs the kernel and writes the
+ * result back as NHWC (`unpack`). Packing and unpacking split images, `conv` planes and `dw`
+ * channel groups across the kernel threads (../_threads) in fixed parts; each part owns its
+ * outputs. One instance per tile shape is reused across calls (the memory grows on demand, never
+ * shrinks). Every function returns `null` when WebAssembly SIMD is unavailable or
  * the operands do not fit a 32-bit memory; callers then use the plain-JS kernels.
  *
  * Results depend only on the inputs and on whether the CPU fuses relaxed-simd multiply-add (as
@@ -18,8 +20,18 @@
  *
  * @module
  */
+import {
+  ensureKernelBytes,
+  kernelF32,
+  kernelInstance,
+  kernelMemory,
+  MODULE,
+  type ModuleSpec,
+  runKernelJob,
+  TASK,
+} from "../_threads/mod.ts";
 import type { DepthwiseGeometry } from "./geometry.ts";
-import { depthwiseModuleBytes, type DepthwiseTile, linePad } from "./wasm_depthwise_module.ts";
+import { type DepthwiseTile, linePad } from "./wasm_depthwise_module.ts";
 
 /** Register tile shape without the FMA choice (that follows what validates here). */
 export type TileShape = Omit<DepthwiseTile, "fma">;
@@ -35,7 +47,8 @@ export const DEFAULT_TILE: TileShape = { r: 7, v: 1 };
 type Fn = (...args: number[]) => void;
 
 interface Exports {
-  mem: WebAssembly.Memory;
+  /** The module spec (for parallel jobs). */
+  spec: ModuleSpec;
   pack: Fn;
   unpack: Fn;
   padLines: Fn;
@@ -44,41 +57,31 @@ interface Exports {
   demote: Fn;
 }
 
-const instances = new Map<string, Exports | null>();
-
-function instantiate(t: DepthwiseTile): Exports | null {
-  if (typeof WebAssembly !== "object") return null;
-  const bytes = depthwiseModuleBytes(t);
-  if (!WebAssembly.validate(bytes)) return null;
-  try {
-    return new WebAssembly.Instance(new WebAssembly.Module(bytes), {})
-      .exports as unknown as Exports;
-  } catch {
-    return null;
+/** The module spec of a tile shape: with fused multiply-add where it validates, else without. */
+function specFor(shape: TileShape): ModuleSpec | null {
+  for (const fma of [true, false]) {
+    const s: ModuleSpec = { kind: MODULE.depthwise, a: shape.r, b: shape.v, fma };
+    if (kernelInstance(s) !== null) return s;
   }
+  return null;
 }
 
-function instanceFor(t: DepthwiseTile): Exports | null {
-  const key = `${t.r}x${t.v}${t.fma ? "f" : ""}`;
-  if (!instances.has(key)) instances.set(key, instantiate(t));
-  return instances.get(key)!;
-}
-
-/** The instance for a tile shape: with fused multiply-add where it validates, else without. */
+/** The calling thread's instance of the module for a tile shape, or null when unavailable. */
 function moduleFor(shape: TileShape): Exports | null {
-  return instanceFor({ ...shape, fma: true }) ?? instanceFor({ ...shape, fma: false });
+  const s = specFor(shape);
+  if (s === null) return null;
+  return { ...(kernelInstance(s) as unknown as Omit<Exports, "spec">), spec: s };
 }
 
 /** What the wasm depthwise path can use here: SIMD at all, and relaxed-simd fused multiply-add. */
 export function wasmDepthwiseSupport(): { simd: boolean; fma: boolean } {
-  const fma = instanceFor({ ...DEFAULT_TILE, fma: true }) !== null;
-  return { simd: fma || instanceFor({ ...DEFAULT_TILE, fma: false }) !== null, fma };
+  const s = specFor(DEFAULT_TILE);
+  return { simd: s !== null, fma: s?.fma ?? false };
 }
 
 const ALIGN = 64;
 /** Bytes readable past a staged NHWC array (the last pixel's partial channel group). */
 const SLACK = 64;
-const MAX_BYTES = 2 ** 32 - 2 ** 16;
 
 /** Bump allocator of 64-byte aligned regions in the module's memory. */
 class Layout {
@@ -87,19 +90,6 @@ class Layout {
     const at = this.end;
     this.end = Math.ceil((at + bytes) / ALIGN) * ALIGN;
     return at;
-  }
-}
-
-/** Grows the memory to at least `bytes`; false when it cannot. */
-function ensureBytes(mem: WebAssembly.Memory, bytes: number): boolean {
-  if (bytes > MAX_BYTES) return false;
-  const have = mem.buffer.byteLength;
-  if (bytes <= have) return true;
-  try {
-    mem.grow(Math.ceil((bytes - have) / 65536));
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -163,10 +153,16 @@ function activationTransfer(m: PlaneMap, nhwc: number, planes: number): number[]
   return [nhwc, first, g.n, m.groups, g.h, g.w * c4, pO, g.w, c4, pI, g.h * g.w * c4];
 }
 
+/** Runs `pack` (0) or `unpack` (1) with these 16 arguments, images split across threads. */
+function transferImages(ex: Exports, which: number, args: number[], m: PlaneMap): void {
+  const work = m.g.h * m.g.w * m.groups * 4;
+  runKernelJob(ex.spec, TASK.layoutImages, [which, ...args], m.g.n, work * m.g.n);
+}
+
 function packActivation(ex: Exports, m: PlaneMap, nhwc: number, planes: number): void {
   ex.padLines(planes, m.g.n * m.groups * m.lenB, m.rowBytes, m.pad * m.pb);
   const a = activationTransfer(m, nhwc, planes);
-  ex.pack(...a, m.groups * m.planeBytes, m.planeBytes, m.g.c, 0, 0);
+  transferImages(ex, 0, [...a, m.groups * m.planeBytes, m.planeBytes, m.g.c, 0, 0], m);
 }
 
 function unpackActivation(
@@ -178,7 +174,7 @@ function unpackActivation(
   bias: number,
 ): void {
   const a = activationTransfer(m, nhwc, planes);
-  ex.unpack(...a, m.groups * m.planeBytes, m.planeBytes, m.g.c, mode, bias);
+  transferImages(ex, 1, [...a, m.groups * m.planeBytes, m.planeBytes, m.g.c, mode, bias], m);
 }
 
 /** Bytes of the filter planes [G][kB][kA][4V]. */
@@ -202,22 +198,20 @@ function packFilter(ex: Exports, m: PlaneMap, nhwc: number, planes: number, rota
 
 function runConv(ex: Exports, m: PlaneMap, x: number, f: number, y: number): void {
   const planes = m.g.n * m.groups;
-  ex.conv(x, f, y, 0, planes, m.groups, m.lenA, m.lenB, m.kA, m.kB, m.pA, m.pB);
-}
-
-function f32View(ex: Exports): Float32Array {
-  return new Float32Array(ex.mem.buffer);
+  const args = [x, f, y, m.groups, m.lenA, m.lenB, m.kA, m.kB, m.pA, m.pB];
+  const work = m.lenA * m.lenB * m.kA * m.kB * 4 * (m.pb / 16);
+  runKernelJob(ex.spec, TASK.conv, args, planes, work * planes);
 }
 
 /** Copies `src` (its first `count` floats) into the module's memory at byte offset `at`. */
-function stage(ex: Exports, src: Float32Array, at: number, count: number): void {
-  f32View(ex).set(src.subarray(0, count), at / 4);
+function stage(src: Float32Array, at: number, count: number): void {
+  kernelF32().set(src.subarray(0, count), at / 4);
 }
 
 /** A fresh array with `count` floats from byte offset `at` of the module's memory. */
-function readBack(ex: Exports, at: number, count: number): Float32Array {
+function readBack(at: number, count: number): Float32Array {
   const out = new Float32Array(count);
-  out.set(new Float32Array(ex.mem.buffer, at, count));
+  out.set(kernelF32().subarray(at / 4, at / 4 + count));
   return out;
 }
 
@@ -244,14 +238,14 @@ export function depthwiseForwardWasm(
   const xp = L.take(activationBytes(m));
   const yp = L.take(activationBytes(m));
   const fp = L.take(filterBytes(m));
-  if (!ensureBytes(ex.mem, L.end)) return null;
-  stage(ex, x, xStage, size);
-  stage(ex, filter, fStage, taps);
+  if (!ensureKernelBytes(L.end)) return null;
+  stage(x, xStage, size);
+  stage(filter, fStage, taps);
   packActivation(ex, m, xStage, xp);
   packFilter(ex, m, fStage, fp, rotate);
   runConv(ex, m, xp, fp, yp);
   unpackActivation(ex, m, yp, xStage, 0, 0);
-  return readBack(ex, xStage, size);
+  return readBack(xStage, size);
 }
 
 /** dx = conv(dy, rot180(filter)) on the wasm kernels, or null when unavailable. */
@@ -283,20 +277,22 @@ export function depthwiseBackpropFilterWasm(
   const xp = L.take(activationBytes(m));
   const dp = L.take(activationBytes(m));
   const sumsAt = L.take(8 * sumCount);
-  if (!ensureBytes(ex.mem, L.end)) return null;
-  stage(ex, x, nhwc, size);
+  if (!ensureKernelBytes(L.end)) return null;
+  stage(x, nhwc, size);
   packActivation(ex, m, nhwc, xp);
-  stage(ex, dy, nhwc, size);
+  stage(dy, nhwc, size);
   packActivation(ex, m, nhwc, dp);
-  new Float64Array(ex.mem.buffer, sumsAt, sumCount).fill(0);
-  ex.dw(xp, dp, sumsAt, 0, m.groups, g.n, m.groups, m.lenA, m.lenB, m.kA, m.kB, m.pA, m.pB);
+  new Float64Array(kernelMemory().memory.buffer, sumsAt, sumCount).fill(0);
+  const dwArgs = [xp, dp, sumsAt, g.n, m.groups, m.lenA, m.lenB, m.kA, m.kB, m.pA, m.pB];
+  const dwWork = g.n * m.groups * m.lenA * m.lenB * m.kA * m.kB * 4 * shape.v;
+  runKernelJob(ex.spec, TASK.dw, dwArgs, m.groups, dwWork);
   // float64 sums → float32 in place, then [G][kB][kAp][4V] → [kh][kw][C] (unused taps dropped)
   ex.demote(sumsAt, sumsAt, sumCount);
   const c4 = 4 * g.c;
   const [pO, pI] = m.alongH ? [m.pb, kAp * m.pb] : [kAp * m.pb, m.pb];
   const gBytes = m.kB * kAp * m.pb;
   ex.unpack(nhwc, sumsAt, 1, m.groups, g.kh, g.kw * c4, pO, g.kw, c4, pI, 0, 0, gBytes, g.c, 0, 0);
-  return readBack(ex, nhwc, g.kh * g.kw * g.c);
+  return readBack(nhwc, g.kh * g.kw * g.c);
 }
 
 /** One conv of a sum: its [kh,kw,C] filter and geometry (all with the same input shape). */
@@ -334,10 +330,10 @@ export function depthwiseSumWasm(
   const xpH = L.take(Math.max(...maps.map(activationBytes)));
   const yp = L.take(Math.max(...maps.map(activationBytes)));
   const fp = L.take(Math.max(...maps.map(filterBytes)));
-  if (!ensureBytes(ex.mem, L.end)) return null;
-  stage(ex, x, xStage, size);
+  if (!ensureKernelBytes(L.end)) return null;
+  stage(x, xStage, size);
   if (bias !== null) {
-    const b = f32View(ex).subarray(biasAt / 4, biasAt / 4 + groups * 4 * shape.v);
+    const b = kernelF32().subarray(biasAt / 4, biasAt / 4 + groups * 4 * shape.v);
     b.fill(0);
     b.set(bias.subarray(0, g0.c));
   }
@@ -347,11 +343,11 @@ export function depthwiseSumWasm(
     const xp = m.alongH ? xpH : xpW;
     if (!packed.has(m.alongH)) packActivation(ex, m, xStage, xp);
     packed.add(m.alongH);
-    stage(ex, term.filter, fStage, term.g.kh * term.g.kw * term.g.c);
+    stage(term.filter, fStage, term.g.kh * term.g.kw * term.g.c);
     packFilter(ex, m, fStage, fp, false);
     runConv(ex, m, xp, fp, yp);
     const mode = (i > 0 ? 1 : 0) | (bias !== null && i === terms.length - 1 ? 2 : 0);
     unpackActivation(ex, m, yp, yStage, mode, biasAt);
   });
-  return readBack(ex, yStage, size);
+  return readBack(yStage, size);
 }

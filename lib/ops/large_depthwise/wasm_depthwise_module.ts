@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { wasmModule } from "../matmul/wasm_emitter.ts";
+import { type ImportedMemory, wasmModule } from "../matmul/wasm_emitter.ts";
 import { convFunction, type DepthwiseTile, dwFunction } from "./wasm_conv_functions.ts";
 import {
   demoteFunction,
@@ -25,17 +25,27 @@ import {
 
 export { type DepthwiseTile, linePad } from "./wasm_conv_functions.ts";
 
-/** Bytes of the module for one register tile. */
-export function depthwiseModuleBytes(t: DepthwiseTile): Uint8Array<ArrayBuffer> {
+/**
+ * Bytes of the module for one register tile; the memory is imported (`env.mem`) when `imported`
+ * is given.
+ */
+export function depthwiseModuleBytes(
+  t: DepthwiseTile,
+  imported?: ImportedMemory,
+): Uint8Array<ArrayBuffer> {
   if (!(t.r >= 1 && t.v >= 1 && 2 * t.r * t.v + t.v <= 15)) {
     throw new Error(`depthwise wasm: tile ${t.r}x${t.v} needs more than 15 vector registers`);
   }
-  return wasmModule([
-    packFunction(t.v),
-    unpackFunction(t.v),
-    padLinesFunction(),
-    demoteFunction(),
-    convFunction(t),
-    dwFunction(t),
-  ], 1);
+  return wasmModule(
+    [
+      packFunction(t.v),
+      unpackFunction(t.v),
+      padLinesFunction(),
+      demoteFunction(),
+      convFunction(t),
+      dwFunction(t),
+    ],
+    1,
+    imported,
+  );
 }

@@ -107,15 +107,36 @@ function localDecls(locals: number[]): number[] {
 }
 
 /**
- * A module with one exported growable memory ("mem", `minPages` 64 KiB pages) and the given
- * exported functions (each with its own type).
+ * Where a module's memory comes from: imported as `env.mem` (the limits must match the memory
+ * passed at instantiation: `shared` needs a shared memory with maximum `maxPages`).
  */
-export function wasmModule(fns: WasmFunction[], minPages: number): Uint8Array<ArrayBuffer> {
+export interface ImportedMemory {
+  /** Whether the memory is shared between threads. */
+  shared: boolean;
+  /** Maximum size in 64 KiB pages (required by shared memories). */
+  maxPages: number;
+}
+
+/**
+ * A module with one exported growable memory ("mem", `minPages` 64 KiB pages) and the given
+ * exported functions (each with its own type). With `imported`, the memory is not defined here
+ * but imported as `env.mem` (and still exported as "mem"), so several modules and threads can
+ * work on one (shared) memory.
+ */
+export function wasmModule(
+  fns: WasmFunction[],
+  minPages: number,
+  imported?: ImportedMemory,
+): Uint8Array<ArrayBuffer> {
   const types = fns.map((
     f,
   ) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]);
   const funcs = fns.map((_, i) => uleb(i));
   const memory = vec([[0x00, ...uleb(minPages)]]);
+  const limits = imported === undefined
+    ? []
+    : [imported.shared ? 0x03 : 0x01, ...uleb(minPages), ...uleb(imported.maxPages)];
+  const imports = vec([[...name("env"), ...name("mem"), 0x02, ...limits]]);
   const exports = vec([
     [...name("mem"), 0x02, 0x00],
     ...fns.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]),
@@ -131,8 +152,9 @@ export function wasmModule(fns: WasmFunction[], minPages: number): Uint8Array<Ar
     0x00,
     0x00,
     ...section(1, vec(types)),
+    ...(imported === undefined ? [] : section(2, imports)),
     ...section(3, vec(funcs)),
-    ...section(5, memory),
+    ...(imported === undefined ? section(5, memory) : []),
     ...section(7, exports),
     ...section(10, code),
   ]);

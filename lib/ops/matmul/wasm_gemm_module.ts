@@ -16,6 +16,7 @@
  * @module
  */
 import {
+  type ImportedMemory,
   memarg,
   OP,
   SIMD,
@@ -246,7 +247,13 @@ export function compactFunction(): WasmFunction {
   };
 }
 
-/** Bytes of a module exporting `mem`, `gemm` (for the given register block) and `compact`. */
-export function gemmModuleBytes(shape: GemmKernelShape): Uint8Array<ArrayBuffer> {
-  return wasmModule([gemmFunction(shape), compactFunction()], 1);
+/**
+ * Bytes of a module exporting `mem`, `gemm` (for the given register block) and `compact`; the
+ * memory is imported (`env.mem`) when `imported` is given.
+ */
+export function gemmModuleBytes(
+  shape: GemmKernelShape,
+  imported?: ImportedMemory,
+): Uint8Array<ArrayBuffer> {
+  return wasmModule([gemmFunction(shape), compactFunction()], 1, imported);
 }

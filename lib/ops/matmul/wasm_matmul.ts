@@ -1,14 +1,23 @@
 /**
  * Float32 matrix product on a WebAssembly SIMD micro-kernel (see wasm_gemm_module.ts). A is
- * copied into wasm memory as is (the kernel reads it in place, transposed or not); rows of op(A)
- * go in chunks and, within a chunk, k goes in blocks: op(B)[block] is packed into NR-column
- * panels (once for the whole call when k fits one block) and the kernel accumulates into a
- * panel-padded C chunk that is unpadded and copied out. One module
- * instance and its memory are reused across calls (memory grows on demand, never shrinks).
+ * copied into the shared kernel memory (../_threads/memory.ts) as is (the kernel reads it in
+ * place, transposed or not); op(B) is packed into NR-column panels per k block, once per call.
+ * Row panels of op(A) are split into fixed ranges across the kernel threads (../_threads): each
+ * range goes in chunks and, within a chunk, k goes in blocks accumulating into a panel-padded C
+ * that is unpadded and copied out. Every element of C sums its products in the same order
+ * whatever the thread count, so results are bit-identical for any number of threads.
  *
  * @module
  */
-import { type GemmKernelShape, gemmModuleBytes } from "./wasm_gemm_module.ts";
+import {
+  ensureKernelBytes,
+  kernelF32,
+  kernelInstance,
+  MODULE,
+  type ModuleSpec,
+  runKernelJob,
+  TASK,
+} from "../_threads/mod.ts";
 
 /** Register block of the default kernel: rows per micro-tile and f32x4 vectors per row. */
 export const WASM_BLOCK: { mr: number; nv: number } = { mr: 6, nv: 2 };
@@ -18,56 +27,14 @@ const ROW_CHUNK = 256;
 const B_BLOCK_FLOATS = 1 << 18;
 const K_BLOCK_MIN = 128;
 
-interface GemmInstance {
-  gemm: (
-    a: number,
-    b: number,
-    c: number,
-    mp: number,
-    np: number,
-    k: number,
-    ldc: number,
-    accumulate: number,
-    aRow: number,
-    aCol: number,
-    aPanel: number,
-  ) => void;
-  compact: (c: number, rows: number, rowBytes: number, ldc: number) => void;
-  memory: WebAssembly.Memory;
-}
-
-const instances = new Map<string, GemmInstance | null>();
-
-function instantiate(shape: GemmKernelShape): GemmInstance | null {
-  if (typeof WebAssembly !== "object") return null;
-  const bytes = gemmModuleBytes(shape);
-  if (!WebAssembly.validate(bytes)) return null;
-  try {
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    const ex = inst.exports as unknown as Omit<GemmInstance, "memory"> & {
-      mem: WebAssembly.Memory;
-    };
-    return { gemm: ex.gemm, compact: ex.compact, memory: ex.mem };
-  } catch {
-    return null;
-  }
-}
-
-function instance(shape: GemmKernelShape): GemmInstance | null {
-  const key = `${shape.mr}x${shape.nv}${shape.fma ? "f" : ""}`;
-  if (!instances.has(key)) instances.set(key, instantiate(shape));
-  return instances.get(key)!;
+function spec(block: { mr: number; nv: number }, fma: boolean): ModuleSpec {
+  return { kind: MODULE.gemm, a: block.mr, b: block.nv, fma };
 }
 
 /** What the wasm path can use here: SIMD at all, and relaxed-simd fused multiply-add. */
 export function wasmMatmulSupport(): { simd: boolean; fma: boolean } {
-  const fma = instance({ ...WASM_BLOCK, fma: true }) !== null;
-  return { simd: fma || instance({ ...WASM_BLOCK, fma: false }) !== null, fma };
-}
-
-function ensureBytes(mem: WebAssembly.Memory, bytes: number): void {
-  const have = mem.buffer.byteLength;
-  if (bytes > have) mem.grow(Math.ceil((bytes - have) / 65536));
+  const fma = kernelInstance(spec(WASM_BLOCK, true)) !== null;
+  return { simd: fma || kernelInstance(spec(WASM_BLOCK, false)) !== null, fma };
 }
 
 /**
@@ -129,9 +96,9 @@ export function matmulWasm(
   fma = true,
   block: { mr: number; nv: number } = WASM_BLOCK,
 ): Float32Array | null {
-  const gi = (fma ? instance({ ...block, fma: true }) : null) ??
-    instance({ ...block, fma: false });
-  if (gi === null) return null;
+  const chosen = fma && kernelInstance(spec(block, true)) !== null ? spec(block, true) : null;
+  const sp = chosen ?? spec(block, false);
+  if (kernelInstance(sp) === null) return null;
   const c = new Float32Array(m * n);
   if (m === 0 || n === 0 || k === 0) return c;
   const mr = block.mr;
@@ -140,33 +107,43 @@ export function matmulWasm(
   const nPad = np * nr;
   const kBlocks = Math.ceil(k / Math.max(K_BLOCK_MIN, Math.floor(B_BLOCK_FLOATS / nPad)));
   const kcMax = Math.ceil(k / kBlocks);
-  const chunk = Math.min(Math.ceil(ROW_CHUNK / mr) * mr, Math.ceil(m / mr) * mr);
-  // float offsets: B panels | C chunk | A as given (+ zeroed slack read by partial row panels)
+  const mp = Math.ceil(m / mr);
+  const chunkPanels = Math.ceil(ROW_CHUNK / mr);
+  // float offsets: B panels of every k block | padded C | A as given (+ zeroed slack read by
+  // partial row panels)
   const bOff = 0;
-  const cOff = bOff + nPad * kcMax;
-  const aOff = cOff + chunk * nPad;
+  const cOff = bOff + nPad * k;
+  const aOff = cOff + mp * mr * nPad;
   const slack = mr * k + mr;
-  ensureBytes(gi.memory, 4 * (aOff + m * k + slack));
-  const f32 = new Float32Array(gi.memory.buffer);
+  if (!ensureKernelBytes(4 * (aOff + m * k + slack))) return null;
+  const f32 = kernelF32();
   f32.set(a.subarray(0, m * k), aOff);
   f32.fill(0, aOff + m * k, aOff + m * k + slack);
   // byte strides of A's rows (i), columns (p) and row panels
   const aRow = transposeA ? 4 : 4 * k;
   const aCol = transposeA ? 4 * m : 4;
-  if (kBlocks === 1) packB(nr, f32, bOff, b, k, n, transposeB, 0, k);
-  for (let i0 = 0; i0 < m; i0 += chunk) {
-    const rows = Math.min(chunk, m - i0);
-    for (let kb = 0; kb < kBlocks; kb++) {
-      const p0 = kb * kcMax;
-      const kc = Math.min(kcMax, k - p0);
-      if (kBlocks > 1) packB(nr, f32, bOff, b, k, n, transposeB, p0, kc);
-      const aBase = 4 * aOff + i0 * aRow + p0 * aCol;
-      const accumulate = kb > 0 ? 1 : 0;
-      const mp = Math.ceil(rows / mr);
-      gi.gemm(aBase, 4 * bOff, 4 * cOff, mp, np, kc, 4 * nPad, accumulate, aRow, aCol, mr * aRow);
-    }
-    if (nPad !== n) gi.compact(4 * cOff, rows, 4 * n, 4 * nPad);
-    c.set(f32.subarray(cOff, cOff + rows * n), i0 * n);
+  for (let kb = 0; kb < kBlocks; kb++) {
+    const p0 = kb * kcMax;
+    packB(nr, f32, bOff + p0 * nPad, b, k, n, transposeB, p0, Math.min(kcMax, k - p0));
   }
+  const args = [
+    4 * aOff,
+    4 * bOff,
+    4 * cOff,
+    np,
+    k,
+    kcMax,
+    kBlocks,
+    4 * nPad,
+    aRow,
+    aCol,
+    mr,
+    chunkPanels,
+    4 * kcMax * nPad,
+  ];
+  runKernelJob(sp, TASK.gemmRows, args, mp, m * k * n);
+  const ex = kernelInstance(sp)!;
+  if (nPad !== n) ex.compact!(4 * cOff, m, 4 * n, 4 * nPad);
+  c.set(kernelF32().subarray(cOff, cOff + m * n));
   return c;
 }

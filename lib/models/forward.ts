@@ -10,7 +10,7 @@ import { type BatchNormParams, type DepthwiseBranch, largeKernelModule } from ".
 import type { tf } from "../tf.ts";
 import type { Rng } from "../util/rng.ts";
 import { getVar, type Model } from "./model.ts";
-import { runNetwork } from "./network.ts";
+import { type NetworkParts, runNetwork } from "./network.ts";
 import { largeKernelBranches } from "./param_spec.ts";
 
 /** Options of {@link forward}. */
@@ -52,18 +52,23 @@ function branchesOf(model: Model, stage: number, block: number): DepthwiseBranch
 }
 
 /**
+ * The network parts of a model's unmerged form (its variables and large-kernel branches with BN in
+ * train or eval mode), for the shared skeleton (network.ts). Works for any {@link Model} whose
+ * specs hold the body's keys, such as the segmentation backbone.
+ */
+export function networkParts(model: Model, training: boolean): NetworkParts {
+  return {
+    config: model.config,
+    param: (name) => getVar(model, name),
+    optional: (name) => model.params.get(name),
+    largeKernel: (h, s, b) => largeKernelModule(h, branchesOf(model, s, b), training),
+  };
+}
+
+/**
  * Runs the model on an NHWC batch. Returns logits [N, numClasses] (or the last stage's features).
  * In training mode BN running statistics are updated as a side effect.
  */
 export function forward(model: Model, x: tf.Tensor4D, opts: ForwardOptions): tf.Tensor {
-  return runNetwork(
-    {
-      config: model.config,
-      param: (name) => getVar(model, name),
-      optional: (name) => model.params.get(name),
-      largeKernel: (h, s, b) => largeKernelModule(h, branchesOf(model, s, b), opts.training),
-    },
-    x,
-    opts,
-  );
+  return runNetwork(networkParts(model, opts.training), x, opts);
 }

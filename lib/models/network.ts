@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { dropPath, gelu, layerNorm, linear, patchifyConv } from "../layers/mod.ts";
+import { gelu, layerNorm, linear, patchifyConv, residualDropPath } from "../layers/mod.ts";
 import { channelAffine } from "../ops/mod.ts";
 import { tf } from "../tf.ts";
 import type { Rng } from "../util/rng.ts";
@@ -83,32 +83,44 @@ function block(
     y = dense(parts, `${p}.pwconv2`, y);
     const gamma = parts.optional(`${p}.gamma`);
     if (gamma) y = channelAffine(y, gamma as tf.Tensor1D, null);
-    if (opts.training && rate > 0) {
-      if (!opts.rng) throw new Error("forward(): training with drop path needs an rng");
-      y = dropPath(y, rate, opts.rng);
+    const r = opts.training ? rate : 0;
+    if (r > 0 && !opts.rng) throw new Error("forward(): training with drop path needs an rng");
+    return residualDropPath(x, y as tf.Tensor4D, r, opts.rng);
+  });
+}
+
+/**
+ * Stage `s` (0..3) of the network: its downsampling layer (the stem for stage 0) and its blocks.
+ * `runNetwork` chains the four; the segmentation backbone taps each stage's output.
+ */
+export function runStage(
+  parts: NetworkParts,
+  x: tf.Tensor4D,
+  s: number,
+  opts: NetworkOptions,
+): tf.Tensor4D {
+  const c = parts.config;
+  const rates = dropPathRates(c.depths, c.dropPath);
+  const first = c.depths.slice(0, s).reduce((a, b) => a + b, 0);
+  return tf.tidy(() => {
+    let h: tf.Tensor4D;
+    if (s === 0) {
+      h = patchify(parts, "downsample_layers.0.0", x);
+      h = ln(parts, "downsample_layers.0.1", h) as tf.Tensor4D;
+    } else {
+      h = ln(parts, `downsample_layers.${s}.0`, x) as tf.Tensor4D;
+      h = patchify(parts, `downsample_layers.${s}.1`, h);
     }
-    return tf.add(x, y) as tf.Tensor4D;
+    for (let b = 0; b < c.depths[s]!; b++) h = block(parts, h, s, b, rates[first + b]!, opts);
+    return h;
   });
 }
 
 /** Runs the network on an NHWC batch: logits [N, numClasses] or the last stage's features. */
 export function runNetwork(parts: NetworkParts, x: tf.Tensor4D, opts: NetworkOptions): tf.Tensor {
-  const c = parts.config;
-  const rates = dropPathRates(c.depths, c.dropPath);
   return tf.tidy(() => {
     let h: tf.Tensor4D = x;
-    let cur = 0;
-    for (let s = 0; s < 4; s++) {
-      if (s === 0) {
-        h = patchify(parts, "downsample_layers.0.0", h);
-        h = ln(parts, "downsample_layers.0.1", h) as tf.Tensor4D;
-      } else {
-        h = ln(parts, `downsample_layers.${s}.0`, h) as tf.Tensor4D;
-        h = patchify(parts, `downsample_layers.${s}.1`, h);
-      }
-      for (let b = 0; b < c.depths[s]!; b++) h = block(parts, h, s, b, rates[cur + b]!, opts);
-      cur += c.depths[s]!;
-    }
+    for (let s = 0; s < 4; s++) h = runStage(parts, h, s, opts);
     if (opts.output === "features") return h;
     const pooled = tf.mean(h, [1, 2]);
     return dense(parts, "head", ln(parts, "norm", pooled));

@@ -1,22 +1,30 @@
 /**
  * `slak table DIR`: merges a sweep folder (shard folders copied together are one folder) into
- * DIR/results.jsonl, DIR/table.csv, DIR/table.md (+ plot.svg/plot.png for specs with a plot) and
- * prints the table as Markdown, CSV or JSON. A folder that cannot be written (read-only, full
+ * DIR/results.jsonl, DIR/table.csv, DIR/table.md (+ claims.csv for specs with claims, plot.svg/
+ * plot.png for specs with a plot) and prints the table (with the claims' verdicts) as Markdown,
+ * CSV or JSON. A folder that cannot be written (read-only, full
  * disk, no permission) still prints, with a warning instead of the files.
  *
  * @module
  */
 import { Command } from "commander";
-import { buildTables, runJson, saveTables, type SweepTable } from "../lib/experiments/mod.ts";
+import {
+  buildTables,
+  builtinClaimsFor,
+  readPlan,
+  runJson,
+  saveTables,
+  type SweepTable,
+} from "../lib/experiments/mod.ts";
 import { choices, UserError } from "../lib/util/errors.ts";
 import { describeFsError } from "../lib/util/fs.ts";
 import { type CommonFlags, info, out } from "./_common.ts";
 
 const FORMATS = ["md", "csv", "json"] as const;
 
-/** `{"runs": [...], "rows": [...]}` of a table. */
-export function tableJson(t: SweepTable): { runs: unknown[]; rows: unknown[] } {
-  return { runs: t.runs.map(runJson), rows: t.rows };
+/** `{"runs": [...], "rows": [...], "claims": [...]}` of a table. */
+export function tableJson(t: SweepTable): { runs: unknown[]; rows: unknown[]; claims: unknown[] } {
+  return { runs: t.runs.map(runJson), rows: t.rows, claims: t.claims };
 }
 
 /**
@@ -25,7 +33,13 @@ export function tableJson(t: SweepTable): { runs: unknown[]; rows: unknown[] } {
  * unwritten (`files` empty), so that it can still be printed.
  */
 export async function tableOf(dir: string, flags: CommonFlags): Promise<SweepTable> {
-  const t = buildTables(dir);
+  const plan = readPlan(dir);
+  // A folder saved before specs had claims gets those of the built-in spec of the same name.
+  const claims = plan ? await builtinClaimsFor(plan) : null;
+  if (claims?.length) {
+    info(flags, `claims from the built-in spec ${plan!.spec} (plan.json predates claims)`);
+  }
+  const t = buildTables(dir, { claims });
   try {
     await saveTables(dir, t);
     info(flags, `wrote ${t.files.join(", ")}`);

@@ -2,7 +2,9 @@
  * Rows of an experiment table: one per configuration (the runs that differ only in the seed),
  * with n, mean ± sample standard deviation of the metric over seeds, Δ to the reference row,
  * params and MACs (counted from the resolved model config, so rows exist before their runs
- * finish), img/s, the paper's value where the spec gives one ("unknown" otherwise) and a status.
+ * finish), img/s, the densities of sparse models (per stage and group, from result.json's
+ * `densities`, mean over seeds), the paper's value where the spec gives one ("unknown" otherwise)
+ * and a status.
  *
  * @module
  */
@@ -17,6 +19,23 @@ export interface Stat {
   mean: number;
   std: number | null;
   n: number;
+}
+
+/**
+ * Mean densities (fractions) of a sparse row's maskable weights over the finished seeds that
+ * recorded them (result.json `densities`, lib/train/density_report.ts).
+ */
+export interface RowDensity {
+  /** Seeds averaged. */
+  n: number;
+  /** All maskable weights. */
+  overall: number;
+  /** Large-kernel (depthwise) branches per stage 1..4 (null where a stage has none). */
+  largeKernel: (number | null)[];
+  /** Block MLPs per stage 1..4. */
+  mlp: (number | null)[];
+  /** Per stage 1..4 (all maskable weights of the stage), then the head. */
+  stages: number[];
 }
 
 /** One table row. */
@@ -41,6 +60,10 @@ export interface TableRow {
   refDelta: number | null;
   params: { dense: number; nonzero: number };
   macs: { dense: number; sparse: number };
+  /** True when the model is sparse (its `sparsity` > 0). */
+  sparse: boolean;
+  /** Sparse rows: mean densities over the finished seeds; null when dense or none recorded. */
+  density: RowDensity | null;
   /** Mean training images per second of the finished runs. */
   imgPerSec: number | null;
   /** Paper value (percent), null = the paper does not give it (or it is not known to us). */
@@ -98,6 +121,40 @@ export function describeModel(m: ModelConfig): string {
   return parts.join(" ");
 }
 
+interface RecordedDensity {
+  overall: number;
+  stages: number[];
+  groups: { largeKernel: (number | null)[]; mlp: (number | null)[] };
+}
+
+function isDensity(v: unknown): v is RecordedDensity {
+  const d = v as RecordedDensity | null;
+  return typeof d?.overall === "number" && Array.isArray(d.stages) &&
+    Array.isArray(d.groups?.largeKernel) && Array.isArray(d.groups?.mlp);
+}
+
+function meanOrNull(xs: readonly (number | null)[]): number | null {
+  const v = xs.filter((x): x is number => typeof x === "number");
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+}
+
+/** Mean of the `densities` records of finished runs (null when none has one). */
+export function meanDensity(results: readonly unknown[]): RowDensity | null {
+  const ds = results.filter(isDensity);
+  if (ds.length === 0) return null;
+  const at = (get: (d: RecordedDensity) => (number | null)[], i: number) =>
+    meanOrNull(ds.map((d) => get(d)[i] ?? null));
+  const four = (get: (d: RecordedDensity) => (number | null)[]) =>
+    [0, 1, 2, 3].map((i) => at(get, i));
+  return {
+    n: ds.length,
+    overall: meanOrNull(ds.map((d) => d.overall))!,
+    largeKernel: four((d) => d.groups.largeKernel),
+    mlp: four((d) => d.groups.mlp),
+    stages: [0, 1, 2, 3, 4].map((i) => at((d) => d.stages, i) ?? 1),
+  };
+}
+
 function percent(v: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v * 100 : null;
 }
@@ -128,6 +185,7 @@ export function buildRows(spec: AblationSpec, plan: Plan, records: RunRecord[]):
     const paperEntry = spec.paper?.values.find((v) => matches(v.match, first.labels));
     const countEntry = spec.paper?.counts.find((v) => matches(v.match, first.labels));
     const metric = stat(values);
+    const sparse = model.sparsity > 0;
     let status: string;
     if (done.length === runs.length) status = "done";
     else if (done.length === 0 && failed === 0) {
@@ -145,6 +203,8 @@ export function buildRows(spec: AblationSpec, plan: Plan, records: RunRecord[]):
       refDelta: null,
       params: counted.params,
       macs: counted.macs,
+      sparse,
+      density: sparse ? meanDensity(done.map((r) => r.result?.densities)) : null,
       imgPerSec: speeds.length ? speeds.reduce((a, b) => a + b, 0) / speeds.length : null,
       paper: paperEntry?.value ?? null,
       paperDelta: plan.scale === "paper" && metric && paperEntry?.value != null

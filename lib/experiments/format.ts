@@ -4,10 +4,12 @@
  *
  * @module
  */
-import type { TableRow } from "./aggregate.ts";
+import type { RowDensity, TableRow } from "./aggregate.ts";
+import { renderClaimsMarkdown } from "./claims_format.ts";
 import type { RunRecord } from "./collect.ts";
 import type { Plan } from "./plan.ts";
 import type { AblationSpec, ScaleSpec } from "./spec.ts";
+import type { ClaimResult } from "./verdicts.ts";
 
 function fixed(v: number | null, d: number, sign = false): string {
   if (v === null || !Number.isFinite(v)) return "–";
@@ -23,6 +25,25 @@ function meanStd(r: TableRow): string {
 
 const METRIC_NAME: Record<string, string> = { top1: "top-1 %", top5: "top-5 %" };
 
+/** A density as a percentage: one decimal below 10 %, whole numbers above ("0.5", "45", "100"). */
+export function densityPercent(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return "–";
+  const p = v * 100;
+  return p < 10 ? p.toFixed(1) : p.toFixed(0);
+}
+
+/**
+ * The two density cells of a row: large-kernel density per stage ("0.5/7.0/45/88") and overall
+ * ("60"). Dense rows read "dense" / "100"; sparse rows whose finished runs did not record
+ * densities (older results) read "n/r"; rows without finished runs "–".
+ */
+export function densityCells(r: TableRow): [string, string] {
+  if (!r.sparse) return ["dense", "100"];
+  const d: RowDensity | null = r.density;
+  if (d === null) return r.n > 0 ? ["n/r", "n/r"] : ["–", "–"];
+  return [d.largeKernel.map(densityPercent).join("/"), densityPercent(d.overall)];
+}
+
 /** Header cells and body cells of the Markdown table. */
 export function tableCells(spec: AblationSpec, plan: Plan, rows: TableRow[]): string[][] {
   const count = spec.kind === "count";
@@ -33,6 +54,7 @@ export function tableCells(spec: AblationSpec, plan: Plan, rows: TableRow[]): st
     const metric = METRIC_NAME[spec.metric] ?? spec.metric;
     head.push("n", `${metric} (mean ± sd)`);
     if (spec.reference) head.push("Δ ref");
+    head.push("LK dens % s1/s2/s3/s4", "dens %");
     head.push("params (nz)", "MACs (sparse)", "img/s", "paper", "Δ paper", "status");
   }
   const body = rows.map((r) => {
@@ -49,6 +71,7 @@ export function tableCells(spec: AblationSpec, plan: Plan, rows: TableRow[]): st
     }
     cells.push(`${r.n}/${r.planned}`, meanStd(r));
     if (spec.reference) cells.push(fixed(r.refDelta, 2, true));
+    cells.push(...densityCells(r));
     cells.push(
       humanCount(r.params.nonzero),
       humanCount(r.macs.sparse),
@@ -74,12 +97,13 @@ function mdEscape(s: string): string {
   return s.replaceAll("|", "\\|");
 }
 
-/** The Markdown table with its explanatory header. */
+/** The Markdown table with its explanatory header, then the claims' verdicts (if any). */
 export function renderMarkdown(
   spec: AblationSpec,
   plan: Plan,
   rows: TableRow[],
   records: RunRecord[],
+  claims: readonly ClaimResult[] = [],
 ): string {
   const cells = tableCells(spec, plan, rows);
   const [head, ...body] = cells;
@@ -108,7 +132,15 @@ export function renderMarkdown(
     lines.push(
       `Metric: ${METRIC_NAME[spec.metric] ?? spec.metric} on the test split after the last ` +
         'epoch; mean ± sample standard deviation (n − 1) over the finished seeds, "–" when ' +
-        "n < 2. params = non-zero parameters, MACs = sparse multiply-accumulates per image.",
+        "n < 2; n = finished seeds / planned seeds. params = non-zero parameters, MACs = sparse " +
+        "multiply-accumulates per image.",
+    );
+    lines.push(
+      "Densities (% of weights kept, mean over seeds, from the final masks): LK dens = the " +
+        "large-kernel (depthwise) branches of stages 1–4; dens = all maskable weights (stem, " +
+        'downsampling, large kernels, MLPs, head). "dense" = a dense model; "n/r" = the runs ' +
+        "did not record densities (older results); result.json of each run holds the per-group " +
+        "breakdown (MLPs, stem/downsampling, head) and table.csv the means.",
     );
     if (spec.reference) {
       const ref = spec.reference;
@@ -132,12 +164,22 @@ export function renderMarkdown(
   lines.push(`| ${head!.map(mdEscape).join(" | ")} |`);
   lines.push(`|${align.join("|")}|`);
   for (const r of body) lines.push(`| ${r.map(mdEscape).join(" | ")} |`);
+  const claimsMd = renderClaimsMarkdown(claims);
+  if (claimsMd) lines.push("", claimsMd.trimEnd());
   const failed = records.filter((r) => r.status === "failed");
   if (failed.length) {
     lines.push("", "Failed runs:", "");
     for (const f of failed) lines.push(`- \`${f.id}\` ${f.name}: ${f.error}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** The 14 density cells of a CSV row (overall, LK×4, MLP×4, stage×4, head); dense rows 1. */
+function csvDensity(r: TableRow): (number | null)[] {
+  if (!r.sparse) return Array.from({ length: 14 }, () => 1);
+  const d = r.density;
+  if (!d) return Array.from({ length: 14 }, () => null);
+  return [d.overall, ...d.largeKernel, ...d.mlp, ...d.stages];
 }
 
 function csvCell(v: unknown): string {
@@ -158,6 +200,11 @@ export function renderCsv(spec: AblationSpec, plan: Plan, rows: TableRow[]): str
     `${spec.metric}_std`,
     `${spec.metric}_values`,
     "ref_delta",
+    "density_overall",
+    ...[1, 2, 3, 4].map((i) => `density_lk_s${i}`),
+    ...[1, 2, 3, 4].map((i) => `density_mlp_s${i}`),
+    ...[1, 2, 3, 4].map((i) => `density_stage_s${i}`),
+    "density_head",
     "params_dense",
     "params_nonzero",
     "macs_dense",
@@ -182,6 +229,7 @@ export function renderCsv(spec: AblationSpec, plan: Plan, rows: TableRow[]): str
         r.metric?.std ?? null,
         r.values.map((v) => v.toFixed(4)).join(" "),
         r.refDelta,
+        ...csvDensity(r),
         r.params.dense,
         r.params.nonzero,
         r.macs.dense,

@@ -2,7 +2,7 @@
  * The sweep folder: `DIR/plan.json` (the expanded plan and its spec hash), `DIR/runs/<id>/` (one
  * folder per run: the outputs of `slak train`, `result.json` written last = done, `error.json`
  * after a failure), `DIR/locks/<id>.lock`, and the merged tables `results.jsonl`, `table.csv`,
- * `table.md` (+ `plot.svg`/`plot.png`).
+ * `table.md` (+ `claims.csv` for specs with claims, `plot.svg`/`plot.png`).
  *
  * @module
  */
@@ -22,6 +22,7 @@ export const layout = {
   resultsJsonl: (dir: string) => join(dir, "results.jsonl"),
   tableCsv: (dir: string) => join(dir, "table.csv"),
   tableMd: (dir: string) => join(dir, "table.md"),
+  claimsCsv: (dir: string) => join(dir, "claims.csv"),
   plotSvg: (dir: string) => join(dir, "plot.svg"),
   plotPng: (dir: string) => join(dir, "plot.png"),
 };

@@ -19,3 +19,7 @@ export * from "./plot.ts";
 export * from "./tables.ts";
 export * from "./count_run.ts";
 export * from "./kernel_map.ts";
+export * from "./stats.ts";
+export * from "./claims.ts";
+export * from "./verdicts.ts";
+export * from "./claims_format.ts";

@@ -1,9 +1,10 @@
 /**
  * The ablation spec (configs/ablations/*.yaml): named axes of labelled levels, each level a set
  * of overrides of the training config (`dotted.path: value`, layered by the config engine like
- * `--set`); zipped axes; seeds; one section per scale (smoke | small | paper) with the base config
- * of that scale and per-scale overrides of the levels (e.g. kernel sizes scaled to the input); and
- * the paper's numbers to compare with. Strict: unknown keys are errors.
+ * `--set`); zipped axes; seeds; one section per scale (smoke | small | medium | paper) with the base config
+ * of that scale and per-scale overrides of the levels (e.g. kernel sizes scaled to the input); the
+ * paper's numbers to compare with; and the claims the rows test (see claims.ts). Strict: unknown
+ * keys are errors.
  *
  * @module
  */
@@ -11,9 +12,15 @@ import { z } from "zod";
 import { readConfigFile, validate } from "../config/layering.ts";
 import { OverridesSchema } from "../config/named.ts";
 import { choices, ConfigError } from "../util/errors.ts";
+import { ClaimSchema } from "./claims.ts";
+import { ErfSettingsSchema } from "./erf_settings.ts";
+import { builtinNamesIn, readBuiltinSpec } from "./spec_source.ts";
 
-/** The scales every spec may declare. */
-export const SCALES = ["smoke", "small", "paper"] as const;
+/**
+ * The scales every spec may declare: smoke (CI check), small (64 px CPU proxy), medium (128 px,
+ * where the kernel levels differ in every stage that can hold them), paper (the paper's setting).
+ */
+export const SCALES = ["smoke", "small", "medium", "paper"] as const;
 /** A scale name. */
 export type Scale = typeof SCALES[number];
 
@@ -28,6 +35,8 @@ export const LevelSchema = z.strictObject({
   label,
   /** One line describing the level. */
   note: z.string().optional(),
+  /** Name spelled out in plot legends (e.g. "decomposed M×N + N×M"); default: the label. */
+  name: z.string().min(1).optional(),
   /** Overrides of the scale's base config (`dotted.path: value`, layered like `--set`). */
   set: OverridesSchema.default({}),
 });
@@ -57,6 +66,8 @@ export const ScaleSpecSchema = z.strictObject({
    * on the cpu backend than through WebGPU's per-shape shader compiles on a software adapter.
    */
   backend: z.enum(["auto", "cpu", "webgpu"]).default("auto"),
+  /** ERF measurement of each trained run (kind erf; see erf_settings.ts). */
+  erf: ErfSettingsSchema.optional(),
 });
 /** A parsed scale section. */
 export type ScaleSpec = z.output<typeof ScaleSpecSchema>;
@@ -101,6 +112,11 @@ export const AblationSpecSchema = z.strictObject({
       gmacs: z.number(),
     })).default([]),
   }).nullable().default(null),
+  /**
+   * The paper's claims the rows test, each judged by `slak table` from the paired difference over
+   * seeds (claims.ts). Not part of any run id or plan hash.
+   */
+  claims: z.array(ClaimSchema).default([]),
   /** An accuracy-vs-axis plot: x axis (numeric labels) and one series per level of `series`. */
   plot: z.strictObject({ x: z.string(), series: z.string(), xLabel: z.string().optional() })
     .nullable().default(null),
@@ -159,6 +175,45 @@ export const AblationSpecSchema = z.strictObject({
   if (s.reference) checkMatch(s.reference, ["reference"]);
   s.paper?.values.forEach((v, i) => checkMatch(v.match, ["paper", "values", i, "match"]));
   s.paper?.counts.forEach((v, i) => checkMatch(v.match, ["paper", "counts", i, "match"]));
+  const ids = s.claims.map((c) => c.id);
+  s.claims.forEach((c, i) => {
+    if (ids.indexOf(c.id) !== i) {
+      ctx.addIssue({ code: "custom", path: ["claims", i, "id"], message: `claim "${c.id}" twice` });
+    }
+    checkMatch(c.compare.a, ["claims", i, "compare", "a"]);
+    checkMatch(c.compare.b, ["claims", i, "compare", "b"]);
+    if (
+      JSON.stringify(Object.entries(c.compare.a).sort()) ===
+        JSON.stringify(Object.entries(c.compare.b).sort())
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["claims", i, "compare"],
+        message: `claim "${c.id}": a and b select the same rows`,
+      });
+    }
+    const keysA = Object.keys(c.compare.a).sort().join(", ");
+    const keysB = Object.keys(c.compare.b).sort().join(", ");
+    if (keysA !== keysB) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["claims", i, "compare"],
+        message: `claim "${c.id}": a names axes [${keysA}] but b names [${keysB}]; name the same`,
+      });
+    }
+    const counting = s.kind === "count";
+    const m = c.metric ?? s.metric;
+    const counted = m === "params" || m === "macs";
+    if (counting ? !counted : !(m === "top1" || m === "top5")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["claims", i, "metric"],
+        message: counting
+          ? `claim "${c.id}": a counting spec compares params or macs`
+          : `claim "${c.id}": metric "${m}" is not measured by this spec; allowed: top1, top5`,
+      });
+    }
+  });
   if (s.plot) {
     for (const k of [s.plot.x, s.plot.series]) {
       if (!names.includes(k)) {
@@ -192,11 +247,7 @@ export const SPEC_DIR = new URL("../../configs/ablations/", import.meta.url);
 
 /** Names of the built-in specs (file names without .yaml), sorted. */
 export function builtinSpecNames(): string[] {
-  const out: string[] = [];
-  for (const e of Deno.readDirSync(SPEC_DIR)) {
-    if (e.isFile && e.name.endsWith(".yaml")) out.push(e.name.slice(0, -5));
-  }
-  return out.sort();
+  return builtinNamesIn(SPEC_DIR);
 }
 
 /** A spec and the file it came from. */
@@ -219,7 +270,8 @@ export async function loadSpec(nameOrPath: string): Promise<LoadedSpec> {
     if (!names.includes(nameOrPath)) {
       throw new ConfigError(`Unknown ablation "${nameOrPath}"; valid ablations: ${choices(names)}`);
     }
-    path = new URL(`${nameOrPath}.yaml`, SPEC_DIR).pathname;
+    const b = await readBuiltinSpec(SPEC_DIR, nameOrPath);
+    return { spec: parseSpec(b.value, b.path), path: b.path };
   }
   const value = await readConfigFile(path);
   return { spec: parseSpec(value, path), path };

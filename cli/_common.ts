@@ -5,7 +5,7 @@
  * @module
  */
 import { Option } from "commander";
-import { type BackendName, initBackendSelection } from "../lib/ops/mod.ts";
+import { type BackendName, initBackendSelection, setThreadCount } from "../lib/ops/mod.ts";
 import { tf } from "../lib/tf.ts";
 import { UserError } from "../lib/util/errors.ts";
 
@@ -139,4 +139,117 @@ export function backendChoiceOption(description: string) {
 /** The `--backend <cpu|webgpu|auto>` option (default auto) of every compute command. */
 export function backendOption() {
   return backendChoiceOption("compute backend").default("auto" as const);
+}
+
+/** Most threads `--threads` / SLAK_THREADS accept. */
+const MAX_THREADS = 256;
+
+/** The number of cores (at least 1). */
+export function coreCount(): number {
+  return Math.max(1, Math.floor(navigator.hardwareConcurrency) || 1);
+}
+
+/** The `--threads <n>` option of every compute command (threads of the cpu backend's kernels). */
+export function threadsOption() {
+  return new Option(
+    "--threads <n>",
+    "threads for the cpu backend's kernels (default: SLAK_THREADS, else the number of cores); " +
+      "results do not depend on it",
+  ).argParser((v: string) => {
+    const n = positiveInt("--threads")(v);
+    if (n > MAX_THREADS) {
+      throw new UserError(`option '--threads' must be at most ${MAX_THREADS}, got "${v}"`);
+    }
+    return n;
+  });
+}
+
+/** A thread count and where it came from. */
+export interface ThreadChoice {
+  /** Threads (≥ 1). */
+  threads: number;
+  /** `--threads`, `SLAK_THREADS` or how the default was found. */
+  source: string;
+}
+
+/**
+ * `--threads`, else SLAK_THREADS (a positive integer; anything else is a usage error), else
+ * `fallback` (default: the number of cores).
+ */
+export function resolveThreads(
+  flag: number | undefined,
+  env: (key: string) => string | undefined,
+  fallback: ThreadChoice = { threads: coreCount(), source: "the number of cores" },
+): ThreadChoice {
+  if (flag !== undefined) return { threads: flag, source: "--threads" };
+  const v = env("SLAK_THREADS");
+  if (v !== undefined && v.trim() !== "") {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+      throw new UserError(
+        `SLAK_THREADS="${v}": expected an integer from 1 to ${MAX_THREADS} (threads)`,
+      );
+    }
+    return { threads: n, source: "SLAK_THREADS" };
+  }
+  return fallback;
+}
+
+/** Resolves the thread count ({@link resolveThreads}) and makes the kernels use it. */
+export function applyThreads(flag: number | undefined): ThreadChoice {
+  const choice = resolveThreads(flag, (k) => Deno.env.get(k));
+  setThreadCount(choice.threads);
+  return choice;
+}
+
+/**
+ * Old spellings of options → the canonical long flag (one name per concept on every command).
+ * {@link addDeprecatedAliases} keeps each old spelling working, hidden, on every command that has
+ * the canonical option.
+ */
+export const DEPRECATED_FLAGS: Readonly<Record<string, string>> = {
+  "--batch": "--batch-size",
+  "--size": "--input-size",
+  "--small-size": "--small-input-size",
+  "--output": "--out",
+};
+
+/** Hidden deprecated alias options → the canonical long flag each stands for. */
+const DEPRECATED_ALIASES = new WeakMap<object, string>();
+
+/** The parts of a commander command that {@link addDeprecatedAliases} reads and extends. */
+export interface AliasTarget {
+  readonly options: readonly Option[];
+  readonly commands: readonly AliasTarget[];
+  addOption(option: Option): unknown;
+}
+
+/**
+ * Adds, on `cmd` and all its subcommands, a hidden option for each old spelling in
+ * {@link DEPRECATED_FLAGS} whose canonical option the command has (and whose old spelling it does
+ * not use itself): `--batch 8` then stores into `--batch-size` through that option's parser, after
+ * one `slak: warning: --batch is deprecated, use --batch-size` line on stderr. Hidden aliases are
+ * left out of the help and the shell completions; only value-taking options get aliases.
+ */
+export function addDeprecatedAliases(cmd: AliasTarget): void {
+  for (const [old, canonical] of Object.entries(DEPRECATED_FLAGS)) {
+    const target = cmd.options.find((o) => o.long === canonical);
+    if (!target?.required || cmd.options.some((o) => o.long === old)) continue;
+    const value = target.flags.slice(target.flags.indexOf(canonical) + canonical.length).trim();
+    const alias = new Option(`${old} ${value}`, `deprecated spelling of ${canonical}`).hideHelp();
+    alias.attributeName = () => target.attributeName();
+    const parse = target.parseArg;
+    alias.argParser((v: string, previous: unknown) => {
+      console.error(`slak: warning: ${old} is deprecated, use ${canonical}`);
+      return parse ? parse(v, previous) : v;
+    });
+    DEPRECATED_ALIASES.set(alias, canonical);
+    cmd.addOption(alias as unknown as Option);
+  }
+  for (const sub of cmd.commands) addDeprecatedAliases(sub);
+}
+
+/** The canonical long flag of a deprecated alias option, or null for any other option. */
+export function deprecatedAliasOf(option: object): string | null {
+  return DEPRECATED_ALIASES.get(option) ?? null;
 }

@@ -24,7 +24,7 @@ import { readNpyInput, writeLogits } from "./_npy_io.ts";
 export interface MergedInferFlags {
   weights: string;
   input: string;
-  output: string;
+  out: string;
   batchSize: number;
   backend: BackendName;
   sparse: SparseMode;
@@ -47,7 +47,7 @@ export async function inferMerged(
     const logits = await predictMergedNchw(m, x, opts.batchSize, { sparse: opts.sparse });
     const n = x.shape[0]!;
     info(opts, `${n} images in ${((performance.now() - t0) / 1000).toFixed(2)} s (merged ${form})`);
-    await writeLogits(opts.output, logits, n, config.numClasses, opts);
+    await writeLogits(opts.out, logits, n, config.numClasses, opts);
   } finally {
     disposeMergedModel(m);
   }

@@ -17,7 +17,7 @@ import {
   type Execute,
   executeCount,
   expandPlan,
-  isDone,
+  isDone as isResultDone,
   loadSpec,
   parseOnly,
   type Plan,
@@ -37,17 +37,23 @@ import {
   backendChoiceOption,
   collect,
   type CommonFlags,
+  coreCount,
   info,
   out,
   positiveInt,
+  resolveThreads,
   textTable,
+  threadsOption,
 } from "./_common.ts";
 import { describeModel } from "../lib/experiments/aggregate.ts";
 import type { ModelConfig } from "../lib/config/model_config.ts";
 import { tableJson, tableOf } from "./table.ts";
 import { StatusLine } from "./_progress.ts";
 import { eventLine, progressLine } from "./_ablate_lines.ts";
-import { trainExecutor } from "./_ablate_train.ts";
+import { erfExecutor, trainExecutor } from "./_ablate_train.ts";
+import { isErfDone } from "../lib/experiments/erf_run.ts";
+import { erfSettingsOf } from "../lib/experiments/erf_settings.ts";
+import { erfTablesOf } from "./_ablate_erf.ts";
 import {
   resolveJobs,
   runParallel,
@@ -128,7 +134,7 @@ export function ablateCommand() {
   return new Command("ablate")
     .description("run an ablation sweep (resumable, shardable) and print its table")
     .argument("[name]", "ablation name (configs/ablations/NAME.yaml) or a spec file path")
-    .option("--scale <scale>", "smoke | small | paper", "smoke")
+    .option("--scale <scale>", "smoke | small | medium | paper", "smoke")
     .option("--out <dir>", "sweep folder (default experiments/<name>/<scale>)")
     .option(
       "--shard <i/n>",
@@ -152,6 +158,7 @@ export function ablateCommand() {
     .option("--fail-fast", "stop at the first failed run")
     .option("--force", "replace the folder's plan when the spec changed")
     .addOption(backendChoiceOption("compute backend (default: the scale's, else auto)"))
+    .addOption(threadsOption())
     .option(
       "--jobs <n>",
       "worker processes for a training sweep (default: SLAK_JOBS, else the number of cores; " +
@@ -163,7 +170,9 @@ export function ablateCommand() {
     .action(async (name, opts) => {
       const flags = { quiet: opts.quiet };
       if (!name) {
-        out(`ablations: ${builtinSpecNames().join(", ")}`);
+        if (opts.json && opts.list) return out(JSON.stringify(builtinSpecNames()));
+        // with --json only JSON goes to stdout: the list for the usage error goes to stderr
+        (opts.json ? console.error : out)(`ablations: ${builtinSpecNames().join(", ")}`);
         if (!opts.list) {
           throw new UserError("slak ablate: give an ablation NAME (see the list above)");
         }
@@ -178,13 +187,10 @@ export function ablateCommand() {
         listPlan(plan, !!opts.json, shard.count);
         return;
       }
-      if (spec.kind === "erf") {
-        throw new UserError(
-          `Ablation "${spec.name}" depends on ${spec.depends ?? "slak erf"}, which this build ` +
-            `does not run yet; --list shows its plan`,
-        );
-      }
       const dir = opts.out ?? `experiments/${spec.name}/${plan.scale}`;
+      // An ERF sweep's run is done when trained and measured (erf.json with these settings).
+      const erf = spec.kind === "erf" ? erfSettingsOf(scaleOf(spec, plan.scale)) : null;
+      const isDone = erf ? (d: string, id: string) => isErfDone(d, id, erf) : isResultDone;
       const backend = opts.backend ?? scaleOf(spec, plan.scale).backend;
       if (opts.worker) return await runWorker(plan, dir, shard, backend);
       await savePlan(dir, plan, !!opts.force);
@@ -195,13 +201,19 @@ export function ablateCommand() {
       const parallel = spec.kind === "train" && jobs.jobs > 1 && todo > 1;
       const denoFlags = parallel ? workerDenoFlags() : null;
       const workers = Math.min(jobs.jobs, todo);
+      // each worker process: --threads, else SLAK_THREADS, else an equal share of the cores
+      const share = {
+        threads: Math.max(1, Math.floor(coreCount() / workers)),
+        source: "cores/jobs",
+      };
+      const threads = resolveThreads(opts.threads, (k) => Deno.env.get(k), share);
       info(
         flags,
         `${spec.title} [${path}] · scale ${plan.scale} · ${plan.runs.length} runs · shard ` +
           `${shard.index}/${shard.count} from ${shard.source}: ${mine.length} runs · folder ${dir}` +
           (denoFlags
             ? ` · ${workers} worker processes (--jobs ${jobs.jobs} from ${jobs.source}), ` +
-              `backend ${backend} each`
+              `backend ${backend} and ${threads.threads} threads (${threads.source}) each`
             : ""),
       );
       let summary: RunSummary;
@@ -214,6 +226,7 @@ export function ablateCommand() {
           sets: opts.set,
           shard: opts.shard,
           backend,
+          threads: threads.threads,
         });
         summary = await runParallel(plan, {
           dir,
@@ -233,15 +246,35 @@ export function ablateCommand() {
               `worker processes could not be given; running the runs here, one at a time`,
           );
         }
+        if (erf && opts.jobs !== undefined && opts.jobs > 1 && todo > 1) {
+          info(
+            flags,
+            `--jobs ${opts.jobs}: an ERF sweep runs its runs here, one at a time; start several ` +
+              `processes with --shard i/n to run them in parallel`,
+          );
+        }
         const ex: { execute: Execute; meta: Record<string, unknown> } = spec.kind === "count"
           ? { execute: executeCount, meta: {} }
+          : erf
+          ? await erfExecutor(backend, flags, erf)
           : await trainExecutor(backend, flags);
         const failFast = !!opts.failFast;
-        summary = await runHere(plan, { dir, shard, only, failFast, ...ex }, flags);
+        summary = await runHere(plan, { dir, shard, only, failFast, isDone, ...ex }, flags);
       }
       const table = await tableOf(dir, flags);
-      if (opts.json) out(JSON.stringify(tableJson(table), null, 2));
-      else out(table.markdown.trimEnd());
+      const erfTable = erf ? await erfTablesOf(dir, plan, flags) : null;
+      if (opts.json) {
+        out(
+          JSON.stringify(
+            { ...tableJson(table), ...(erfTable ? { erf: erfTable.rows } : {}) },
+            null,
+            2,
+          ),
+        );
+      } else {
+        out(table.markdown.trimEnd());
+        if (erfTable) out(`\n${erfTable.markdown.trimEnd()}`);
+      }
       info(
         flags,
         `shard ${shard.index}/${shard.count}: ${summary.ran.length} ran, ${summary.skipped.length} ` +

@@ -35,6 +35,7 @@ import {
   positiveInt,
   selectBackend,
   textTable,
+  threadsOption,
 } from "./_common.ts";
 import { modelForWeights } from "./_model_source.ts";
 import { loadText, machineLoad, torchEnv } from "./_bench_env.ts";
@@ -128,21 +129,34 @@ export function benchInferCommand() {
     .option("--small <model>", "model of the small scale", "slak_nano")
     .option("--small-baseline <model>", "ConvNeXt of the small scale", "convnext_nano")
     .option("--baseline <model>", "ConvNeXt at 224 px", "convnext_tiny")
-    .option("--size <px>", "large input size", positiveInt("--size"), 224)
-    .option("--small-size <px>", "small input size", positiveInt("--small-size"), 64)
-    .option("--batch <n>", "images per forward", positiveInt("--batch"), 1)
+    .option("--input-size <px>", "large input size", positiveInt("--input-size"), 224)
+    .option(
+      "--small-input-size <px>",
+      "small input size",
+      positiveInt("--small-input-size"),
+      64,
+    )
+    .option("--batch-size <n>", "images per forward", positiveInt("--batch-size"), 1)
     .option("--seconds <s>", "minimum timed seconds per row", (v) => Number(v), 5)
     .option("--iters <n>", "minimum timed forwards per row", positiveInt("--iters"), 2)
     .option("--scales <list>", "which scales: large,small", "large,small")
     .option("--sparse-threshold <r>", "auto rule threshold (sparse work / dense work)", Number)
     .option("--config <file>", "YAML/JSON file of model fields")
     .option("--set <path=value>", "override a field of MODEL (repeatable)", collect, [] as string[])
-    .option("--json <file>", "also write the rows as JSON")
+    .option(
+      "--json [file]",
+      "print the rows as JSON to stdout instead of the table (deprecated: --json FILE writes " +
+        "them to FILE next to the table)",
+    )
     .option("--python <exe>", "Python with torch for the 224 px baseline", "/usr/bin/python3")
     .option("--no-torch", "skip the PyTorch baseline")
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option("--quiet", "no progress on stderr")
     .action(async (modelName, opts) => {
+      if (typeof opts.json === "string") {
+        console.error("slak: warning: --json FILE is deprecated, use --json > FILE");
+      }
       const be = await selectBackend(opts.backend, opts);
       const rows: Row[] = [];
       const scales = opts.scales.split(",");
@@ -161,23 +175,28 @@ export function benchInferCommand() {
           config = resolveModelConfig(modelName ?? "slak_tiny", { sets: opts.set });
         }
         plan.push({
-          scale: `${opts.size}px`,
+          scale: `${opts.inputSize}px`,
           config,
           weights: opts.weights,
           base: opts.baseline,
-          size: opts.size,
+          size: opts.inputSize,
         });
       }
       if (scales.includes("small")) {
         plan.push({
-          scale: `${opts.smallSize}px`,
+          scale: `${opts.smallInputSize}px`,
           config: resolveModelConfig(opts.small),
           base: opts.smallBaseline,
-          size: opts.smallSize,
+          size: opts.smallInputSize,
         });
       }
       for (const p of plan) {
-        const x = tf.randomNormal([opts.batch, p.size, p.size, p.config.inChannels]) as tf.Tensor4D;
+        const x = tf.randomNormal([
+          opts.batchSize,
+          p.size,
+          p.size,
+          p.config.inChannels,
+        ]) as tf.Tensor4D;
         const model = buildModel(p.config, { seed: 0, zeros: !!p.weights });
         if (p.weights) {
           const w = await modelForWeights(modelName, p.weights, opts);
@@ -186,7 +205,8 @@ export function benchInferCommand() {
         } else {
           await sparsify(model, p.config.sparsity, 0);
         }
-        const time = (run: () => tf.Tensor) => imgPerSec(run, opts.batch, opts.seconds, opts.iters);
+        const time = (run: () => tf.Tensor) =>
+          imgPerSec(run, opts.batchSize, opts.seconds, opts.iters);
         const add = async (variant: string, run: () => tf.Tensor, note = "") => {
           info(opts, `bench infer: ${p.scale} ${variant} ...`);
           const imgs = await time(run);
@@ -220,10 +240,10 @@ export function benchInferCommand() {
         x.dispose();
         const torchModels = [p.config === plan[0]?.config ? modelName ?? "slak_tiny" : "", p.base]
           .filter((m) => TORCH_MODELS.includes(m));
-        if (opts.torch && p.size === opts.size && torchModels.length > 0 && !opts.weights) {
+        if (opts.torch && p.size === opts.inputSize && torchModels.length > 0 && !opts.weights) {
           info(opts, `bench infer: ${p.scale} PyTorch ${torchModels.join(", ")} ...`);
           const t = await torchRows(opts.python, torchModels, {
-            batch: opts.batch,
+            batch: opts.batchSize,
             size: p.size,
             scale: p.scale,
           });
@@ -244,16 +264,16 @@ export function benchInferCommand() {
           r.note,
         ]);
       }
+      const json = JSON.stringify({ backend: be, batch: opts.batchSize, rows }, null, 2);
+      if (opts.json === true) {
+        out(json);
+        return;
+      }
       out(
-        `adapter: ${be.backend}${be.adapter ? ` (${be.adapter})` : ""}, batch ${opts.batch}, ` +
+        `adapter: ${be.backend}${be.adapter ? ` (${be.adapter})` : ""}, batch ${opts.batchSize}, ` +
           `${OUR_THREADS} thread; ${loadText()}`,
       );
       out(textTable(table));
-      if (opts.json) {
-        await Deno.writeTextFile(
-          opts.json,
-          JSON.stringify({ backend: be, batch: opts.batch, rows }, null, 2),
-        );
-      }
+      if (typeof opts.json === "string") await Deno.writeTextFile(opts.json, json);
     });
 }

@@ -1,9 +1,9 @@
 /**
- * `slak bench train [--model ...] [--backend ...] [--batch n] [--size px] [--json]`: img/s of one
- * training step (forward, backward, AdamW, masks) per model, and the same step in PyTorch on the
- * CPU (bench/torch_train.py) for the ratio of step times. Like with like: PyTorch runs with our
- * thread count (all its pools pinned; OpenBLAS told the real CPU family when it misdetects it),
- * and the machine load is printed next to every ratio.
+ * `slak bench train [--model ...] [--backend ...] [--batch-size n] [--input-size px] [--json]`:
+ * img/s of one training step (forward, backward, AdamW, masks) per model, and the same step in
+ * PyTorch on the CPU (bench/torch_train.py) for the ratio of step times. Like with like: PyTorch
+ * runs with our thread count (all its pools pinned; OpenBLAS told the real CPU family when it
+ * misdetects it), and the machine load is printed next to every ratio.
  *
  * @module
  */
@@ -18,6 +18,7 @@ import {
   positiveInt,
   selectBackend,
   textTable,
+  threadsOption,
 } from "./_common.ts";
 
 const TORCH_SCRIPT = new URL("../bench/torch_train.py", import.meta.url).pathname;
@@ -73,8 +74,9 @@ export function benchTrainCommand() {
     .description("img/s of a training step, and the ratio to PyTorch on the CPU")
     .option("--model <names>", "comma-separated registry names", "slak_nano,convnext_nano")
     .addOption(backendOption())
-    .option("--batch <n>", "images per step", positiveInt("--batch"), 8)
-    .option("--size <px>", "input height = width", positiveInt("--size"), 64)
+    .addOption(threadsOption())
+    .option("--batch-size <n>", "images per step", positiveInt("--batch-size"), 8)
+    .option("--input-size <px>", "input height = width", positiveInt("--input-size"), 64)
     .option("--steps <n>", "timed steps (median reported)", positiveInt("--steps"), 3)
     .option("--python <exe>", "Python with torch for the baseline", "/usr/bin/python3")
     .option(
@@ -93,11 +95,11 @@ export function benchTrainCommand() {
       const models = String(opts.model).split(",").map((s) => s.trim()).filter(Boolean);
       const ours: (BenchTrainResult & { load: MachineLoad })[] = [];
       for (const m of models) {
-        info(flags, `timing ${m} (batch ${opts.batch}, ${opts.size}px) ... ${loadText()}`);
+        info(flags, `timing ${m} (batch ${opts.batchSize}, ${opts.inputSize}px) ... ${loadText()}`);
         const r = await benchTrainStep({
           model: m,
-          batch: opts.batch,
-          size: opts.size,
+          batch: opts.batchSize,
+          size: opts.inputSize,
           warmup: 1,
           steps: opts.steps,
         });
@@ -111,8 +113,8 @@ export function benchTrainCommand() {
         torchNote = te.note + (threads !== OUR_THREADS ? ` (ours: ${OUR_THREADS} thread)` : "");
         info(flags, `timing the same models in PyTorch: ${torchNote} ...`);
         torch = await torchTimes(opts.python, models, {
-          batch: opts.batch,
-          size: opts.size,
+          batch: opts.batchSize,
+          size: opts.inputSize,
           steps: opts.steps,
           threads,
           ...(opts.official ? { official: opts.official } : {}),

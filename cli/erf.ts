@@ -1,24 +1,21 @@
 /**
- * `slak erf [MODEL] [--weights F] (--input X.npy | --data SPEC --images K) [--size S] --out DIR`:
- * the effective receptive field as RepLKNet/SLaK measure it (DIR/erf.npy, erf.png, erf.json), and
+ * `slak erf [MODEL] [--weights F] (--input X.npy | --data SPEC --images K) [--input-size S]
+ * --out DIR [--json]`: the effective receptive field as RepLKNet/SLaK measure it (DIR/erf.npy,
+ * erf.png, erf.json; `--json` prints erf.json to stdout instead of the table), and
  * `slak erf --compare DIR... --out DIR2`: several ERFs side by side with the area-ratio table.
  *
  * @module
  */
 import { Command } from "commander";
-import { parse as parseYaml } from "yaml";
-import { readConfigFile } from "../lib/config/layering.ts";
 import type { ModelConfig } from "../lib/config/model_config.ts";
 import { openDataset } from "../lib/data/mod.ts";
-import { encodeNpy, toFloat32 } from "../lib/io/mod.ts";
+import { toFloat32 } from "../lib/io/mod.ts";
 import {
-  accumulateErf,
-  areaRatios,
   ERF_THRESHOLDS,
-  erfAccumulator,
-  erfMean,
-  erfPng,
-  logScaled,
+  type ErfImages,
+  imagesOfDataset,
+  measureErf,
+  writeErf,
 } from "../lib/analysis/mod.ts";
 import {
   buildModel,
@@ -30,10 +27,8 @@ import {
   resolveModelConfigWithFile,
 } from "../lib/models/mod.ts";
 import { checkNchwInput } from "../lib/models/predict.ts";
-import { tf } from "../lib/tf.ts";
-import { ConfigError, DataError, UserError } from "../lib/util/errors.ts";
-import { probeWritable, writeFileAtomic, writeJsonAtomic } from "../lib/util/fs.ts";
-import { isFile } from "../lib/util/stat.ts";
+import { DataError, UserError } from "../lib/util/errors.ts";
+import { probeWritable } from "../lib/util/fs.ts";
 import {
   backendOption,
   collect,
@@ -43,22 +38,14 @@ import {
   positiveInt,
   selectBackend,
   textTable,
+  threadsOption,
 } from "./_common.ts";
+import { dataConfigFromSpec } from "./_data_spec.ts";
 import { compareErfs } from "./_erf_compare.ts";
 import { modelForWeights } from "./_model_source.ts";
 import { readNpyInput } from "./_npy_io.ts";
 
-/** Images as NHWC float32 plus their count and size. */
-interface Images {
-  data: Float32Array;
-  n: number;
-  h: number;
-  w: number;
-  c: number;
-  source: string;
-}
-
-async function imagesFromNpy(path: string, config: ModelConfig): Promise<Images> {
+async function imagesFromNpy(path: string, config: ModelConfig): Promise<ErfImages> {
   const x = await readNpyInput(path);
   checkNchwInput(config, x, path);
   const [n, c, h, w] = x.shape as [number, number, number, number];
@@ -66,79 +53,14 @@ async function imagesFromNpy(path: string, config: ModelConfig): Promise<Images>
   return { data, n, h, w, c, source: path };
 }
 
-/** SPEC: a YAML/JSON file holding a data config (or a training config with a `data` section), or inline YAML. */
-async function dataConfigFromSpec(spec: string): Promise<unknown> {
-  let value: unknown;
-  if (await isFile(spec)) {
-    value = await readConfigFile(spec);
-  } else {
-    try {
-      value = parseYaml(spec);
-    } catch (e) {
-      throw new ConfigError(
-        `--data ${spec}: neither a file nor inline YAML (${(e as Error).message.split("\n")[0]})`,
-      );
-    }
-  }
-  if (typeof value !== "object" || value === null) {
-    throw new ConfigError(
-      `--data ${spec}: expected a data config such as "{kind: pathfinder, size: 64}" or a file`,
-    );
-  }
-  const v = value as Record<string, unknown>;
-  return "data" in v && !("kind" in v) ? v.data : v;
-}
-
-async function imagesFromData(spec: string, k: number, config: ModelConfig): Promise<Images> {
+async function imagesFromData(spec: string, k: number, config: ModelConfig): Promise<ErfImages> {
   const ds = await openDataset((await dataConfigFromSpec(spec)) as never);
   if (ds.inChannels !== config.inChannels) {
     throw new DataError(
       `--data ${spec}: images have ${ds.inChannels} channel(s), the model expects ${config.inChannels}`,
     );
   }
-  const n = Math.min(k, ds.size("test"));
-  const per = ds.height * ds.width * ds.inChannels;
-  const data = new Float32Array(n * per);
-  for (let i = 0; i < n; i++) ds.loadInto("test", i, data, i * per);
-  return {
-    data,
-    n,
-    h: ds.height,
-    w: ds.width,
-    c: ds.inChannels,
-    source: `${ds.name} test[0:${n}]`,
-  };
-}
-
-async function measure(
-  model: ReturnType<typeof buildModel>,
-  images: Images,
-  size: number | undefined,
-  batchSize: number,
-  onProgress: (done: number) => void,
-) {
-  const h = size ?? images.h;
-  const w = size ?? images.w;
-  const acc = erfAccumulator(h, w);
-  const per = images.h * images.w * images.c;
-  for (let i = 0; i < images.n; i += batchSize) {
-    const b = Math.min(batchSize, images.n - i);
-    const x = tf.tidy(() => {
-      const t = tf.tensor4d(images.data.subarray(i * per, (i + b) * per), [
-        b,
-        images.h,
-        images.w,
-        images.c,
-      ]);
-      return size && (size !== images.h || size !== images.w)
-        ? tf.image.resizeBilinear(t, [size, size], true)
-        : t;
-    });
-    await accumulateErf(acc, model, x);
-    x.dispose();
-    onProgress(i + b);
-  }
-  return acc;
+  return imagesOfDataset(ds, k);
 }
 
 /** The `erf` subcommand. */
@@ -164,9 +86,9 @@ export function erfCommand() {
       50,
     )
     .option(
-      "--size <s>",
+      "--input-size <s>",
       "resize inputs to S x S (bilinear) before measuring",
-      positiveInt("--size"),
+      positiveInt("--input-size"),
     )
     .option("--compare <dirs...>", "render several ERF folders side by side instead of measuring")
     .requiredOption("--out <dir>", "output folder")
@@ -175,7 +97,9 @@ export function erfCommand() {
     .option("--ema", "load the model_ema entry of a training checkpoint")
     .option("--seed <n>", "init seed when no --weights are given", integer("--seed"), 0)
     .option("--batch-size <n>", "images per backward pass", positiveInt("--batch-size"), 4)
+    .option("--json", "print erf.json (or the compared area ratios) to stdout instead of the table")
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option("--quiet", "no progress on stderr")
     .action(async (modelName, opts) => {
       // Before loading and computing: a read-only or forbidden output folder fails now.
@@ -214,43 +138,33 @@ export function erfCommand() {
       const images = opts.input !== undefined
         ? await imagesFromNpy(opts.input, config)
         : await imagesFromData(opts.data!, opts.images, config);
-      if (opts.size !== undefined && opts.size < 32) throw new UserError("--size must be >= 32");
+      if (opts.inputSize !== undefined && opts.inputSize < 32) {
+        throw new UserError("--input-size must be >= 32");
+      }
       await selectBackend(opts.backend, opts);
       const model = buildModel(config, state ? { zeros: true } : { seed: opts.seed });
       try {
         if (state) loadStateDict(model, state, opts.weights!);
-        const t0 = performance.now();
-        const acc = await measure(
-          model,
-          images,
-          opts.size,
-          opts.batchSize,
-          (d) => info(opts, `erf: ${d}/${images.n} images`),
-        );
-        const map = erfMean(acc);
-        const ratios = areaRatios(map, acc.h, acc.w);
-        await Deno.mkdir(opts.out, { recursive: true });
-        await writeFileAtomic(
-          `${opts.out}/erf.npy`,
-          encodeNpy({ dtype: "float32", shape: [acc.h, acc.w], data: map }),
-        );
-        await writeFileAtomic(`${opts.out}/erf.png`, erfPng(logScaled(map), acc.h, acc.w));
-        await writeJsonAtomic(`${opts.out}/erf.json`, {
-          areaRatio: ratios,
-          images: acc.count,
-          skipped: acc.skipped,
-          size: [acc.h, acc.w],
+        const m = await measureErf(model, images, {
+          size: opts.inputSize,
+          batchSize: opts.batchSize,
+          onProgress: (d) => info(opts, `erf: ${d}/${images.n} images`),
+        });
+        const ratios = m.areaRatio;
+        await writeErf(opts.out, m, {
           source: images.source,
           weights: opts.weights ?? null,
           initialization: opts.weights ? null : { seed: opts.seed },
           model: config,
-          seconds: Number(((performance.now() - t0) / 1000).toFixed(2)),
         });
-        out(textTable([
-          ERF_THRESHOLDS.map((t) => `r(${t})`),
-          ERF_THRESHOLDS.map((t) => ratios[String(t)]!.toFixed(4)),
-        ]));
-        info(opts, `wrote ${opts.out}/erf.npy, erf.png, erf.json (${acc.count} images)`);
+        if (opts.json) out((await Deno.readTextFile(`${opts.out}/erf.json`)).trimEnd());
+        else {
+          out(textTable([
+            ERF_THRESHOLDS.map((t) => `r(${t})`),
+            ERF_THRESHOLDS.map((t) => ratios[String(t)]!.toFixed(4)),
+          ]));
+        }
+        info(opts, `wrote ${opts.out}/erf.npy, erf.png, erf.json (${m.images} images)`);
       } finally {
         disposeModel(model);
       }

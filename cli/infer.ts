@@ -1,5 +1,5 @@
 /**
- * `slak infer [MODEL] --weights F --input X.npy --output Y.npy`: eval-mode logits for an NCHW
+ * `slak infer [MODEL] --weights F --input X.npy --out Y.npy`: eval-mode logits for an NCHW
  * float32 batch, from official PyTorch checkpoints or safetensors.
  *
  * @module
@@ -20,7 +20,14 @@ import {
 } from "../lib/models/mod.ts";
 import { checkNchwInput } from "../lib/models/predict.ts";
 import { probeWritable } from "../lib/util/fs.ts";
-import { backendOption, collect, info, positiveInt, selectBackend } from "./_common.ts";
+import {
+  backendOption,
+  collect,
+  info,
+  positiveInt,
+  selectBackend,
+  threadsOption,
+} from "./_common.ts";
 import { modelForWeights } from "./_model_source.ts";
 import { inferMerged } from "./_infer_merged.ts";
 import { readNpyInput, writeLogits } from "./_npy_io.ts";
@@ -32,12 +39,13 @@ export function inferCommand() {
     .argument("[model]", "registered model name (optional when the weights carry their config)")
     .requiredOption("--weights <file>", ".pth (official checkpoint or state_dict) or .safetensors")
     .requiredOption("--input <file>", "float32 .npy of shape [N, C, H, W]")
-    .requiredOption("--output <file>", "where to write float32 logits [N, numClasses] (.npy)")
+    .requiredOption("--out <file>", "where to write float32 logits [N, numClasses] (.npy)")
     .option("--config <file>", "YAML/JSON file of model fields")
     .option("--set <path=value>", "override a model field (repeatable)", collect, [] as string[])
     .option("--ema", "load the model_ema entry of a training checkpoint")
     .option("--batch-size <n>", "images per forward pass", positiveInt("--batch-size"), 8)
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option("--quiet", "no progress on stderr")
     .addOption(
       new Option("--sparse <mode>", "merged weights: sparse-tap path off / by cost rule / always")
@@ -52,7 +60,7 @@ export function inferCommand() {
     )
     .action(async (model, opts) => {
       // Before loading and computing: a read-only or forbidden output folder fails now.
-      probeWritable(opts.output);
+      probeWritable(opts.out);
       const { config, weights } = await modelForWeights(model, opts.weights, opts);
       const form = mergedFormOf(weights, opts.weights);
       if (form !== null) {
@@ -84,7 +92,7 @@ export function inferCommand() {
         }
         const n = x.shape[0]!;
         info(opts, `${n} images in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-        await writeLogits(opts.output, logits, n, config.numClasses, opts);
+        await writeLogits(opts.out, logits, n, config.numClasses, opts);
       } finally {
         disposeModel(m);
       }

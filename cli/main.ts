@@ -8,11 +8,13 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../lib/util/errors.ts";
 import { describeFsError } from "../lib/util/fs.ts";
-import { red } from "./_common.ts";
+import { addDeprecatedAliases, applyThreads, red } from "./_common.ts";
 import { ablateCommand } from "./ablate.ts";
 import { benchCommand } from "./bench.ts";
+import { completionsCommand } from "./completions.ts";
 import { countCommand } from "./count.ts";
 import { erfCommand } from "./erf.ts";
+import { evalCommand } from "./eval.ts";
 import { inferCommand } from "./infer.ts";
 import { modelsCommand } from "./models.ts";
 import { reparamCommand } from "./reparam.ts";
@@ -22,23 +24,36 @@ import { trainCommand } from "./train.ts";
 /** Version printed by `slak --version`. */
 export const VERSION = "0.1.0";
 
-function program(): Command {
+/**
+ * The whole `slak` program (commands, options, hidden deprecated spellings), unparsed: for `main`,
+ * the shell completions and the tests that walk it.
+ */
+export function program(): Command {
   const p = new Command("slak")
     .description("SLaK: sparse large-kernel ConvNets on TensorFlow.js, with WebGPU kernels")
     .version(VERSION)
     .option("--debug", "show stack traces on errors")
     .enablePositionalOptions(false)
     .showHelpAfterError(false)
-    .exitOverride();
+    .exitOverride()
+    // compute commands take --threads (else SLAK_THREADS, else the cores): set it before they run
+    .hook("preAction", (_root, action) => {
+      if (!action.options.some((o) => o.long === "--threads")) return;
+      const threads = action.opts()["threads"];
+      applyThreads(typeof threads === "number" ? threads : undefined);
+    });
   p.addCommand(modelsCommand());
   p.addCommand(countCommand());
   p.addCommand(inferCommand());
+  p.addCommand(evalCommand());
   p.addCommand(benchCommand());
   p.addCommand(erfCommand());
   p.addCommand(reparamCommand());
   p.addCommand(ablateCommand());
   p.addCommand(tableCommand());
   p.addCommand(trainCommand());
+  p.addCommand(completionsCommand(() => p));
+  addDeprecatedAliases(p);
   const override = (c: Command) => {
     c.exitOverride();
     c.commands.forEach((sub) => override(sub as unknown as Command));

@@ -24,7 +24,7 @@ import {
 } from "../lib/models/mod.ts";
 import { tf } from "../lib/tf.ts";
 import { UserError } from "../lib/util/errors.ts";
-import { backendOption, collect, info, selectBackend } from "./_common.ts";
+import { backendOption, collect, info, selectBackend, threadsOption } from "./_common.ts";
 import { modelForWeights } from "./_model_source.ts";
 
 /** The `reparam` subcommand. */
@@ -46,6 +46,7 @@ export function reparamCommand() {
     .option("--set <path=value>", "override a model field (repeatable)", collect, [] as string[])
     .option("--ema", "load the model_ema entry of a training checkpoint")
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option("--quiet", "no progress on stderr")
     .action(async (modelName, opts) => {
       const { config, weights } = await modelForWeights(modelName, opts.weights, opts);

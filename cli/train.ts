@@ -1,16 +1,26 @@
 /**
- * `slak train --config F [--set ...] --out DIR [--resume] [--backend ...] [--quiet]`: one
- * training run into DIR. Progress on stderr (a bar on a terminal, one line per step otherwise);
+ * `slak train --config F [--set ...] [--init FILE] --out DIR [--resume] [--backend ...] [--quiet]`:
+ * one training run into DIR (`--init`: initial weights and optional masks, config field `run.init`). Progress on stderr (a bar on a terminal, one line per step otherwise);
  * SIGINT/SIGTERM write a checkpoint and exit with 130; `--resume` continues exactly.
  *
  * @module
  */
 import { Command } from "commander";
 
+import type { OverrideInput } from "../lib/config/layering.ts";
 import { loadTrainConfig } from "../lib/train/resolve.ts";
 import { type TrainProgress, type TrainResult, trainRun } from "../lib/train/run.ts";
 import { checkOutFolder } from "../lib/train/run_folder.ts";
-import { backendOption, collect, type CommonFlags, info, out, selectBackend } from "./_common.ts";
+import {
+  backendOption,
+  collect,
+  type CommonFlags,
+  info,
+  out,
+  positiveInt,
+  selectBackend,
+  threadsOption,
+} from "./_common.ts";
 import { epochText, pct, StatusLine, stepText } from "./_progress.ts";
 
 /**
@@ -70,14 +80,29 @@ export function trainCommand() {
     .description("train a model (sparse SLaK or dense) into an output folder")
     .requiredOption("--config <file>", "training config (YAML or JSON)")
     .option("--set <path=value>", "override a config field (repeatable)", collect, [] as string[])
+    .option(
+      "--init <file>",
+      "initial weights: .pth/.safetensors state_dict with official keys, optional masks.<name> " +
+        "tensors (sets run.init)",
+    )
     .requiredOption("--out <dir>", "output folder (must be empty unless --resume)")
     .option("--resume", "continue the run in --out from its last checkpoint")
     .addOption(backendOption())
+    .addOption(threadsOption())
+    .option(
+      "--log-every <k>",
+      "every K steps, a step record in metrics.jsonl and step scalars in the TensorBoard file",
+      positiveInt("--log-every"),
+    )
     .option("--quiet", "no progress output")
     .option("--json", "print result.json to stdout when done")
     .action(async (opts) => {
       const flags: CommonFlags = { quiet: opts.quiet };
-      const config = await loadTrainConfig(opts.config, opts.set);
+      const sets: OverrideInput[] = [...opts.set];
+      if (opts.init !== undefined) {
+        sets.push({ path: ["run", "init"], value: opts.init, source: `--init ${opts.init}` });
+      }
+      const config = await loadTrainConfig(opts.config, sets);
       await checkOutFolder(opts.out, opts.resume ?? false);
       const be = await selectBackend(opts.backend, flags);
       const ctrl = new AbortController();
@@ -94,6 +119,7 @@ export function trainCommand() {
           onProgress: progressRenderer(flags),
           meta: { adapter: be.adapter, command: ["slak", ...Deno.args] },
           signal: ctrl.signal,
+          ...(opts.logEvery !== undefined ? { logEvery: opts.logEvery } : {}),
         });
         info(flags, summary(result));
         if (opts.json) out(JSON.stringify(result, null, 2));

@@ -33,7 +33,7 @@ Deno.test("slak reparam + infer (no MODEL) + erf work on an official checkpoint"
       merged,
       "--input",
       `${FX}input.npy`,
-      "--output",
+      "--out",
       `${dir}/y.npy`,
       "--backend",
       "cpu",

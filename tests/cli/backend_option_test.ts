@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { ablateCommand } from "../../cli/ablate.ts";
 import { benchCommand } from "../../cli/bench.ts";
 import { erfCommand } from "../../cli/erf.ts";
+import { evalCommand } from "../../cli/eval.ts";
 import { inferCommand } from "../../cli/infer.ts";
 import { reparamCommand } from "../../cli/reparam.ts";
 import { trainCommand } from "../../cli/train.ts";
@@ -32,12 +33,21 @@ Deno.test("every --backend offers cpu, webgpu, auto (default auto, ablate: the s
   const commands: [Command, unknown][] = [
     [inferCommand() as unknown as Command, "auto"],
     [erfCommand() as unknown as Command, "auto"],
+    [evalCommand() as unknown as Command, "auto"],
     [reparamCommand() as unknown as Command, "auto"],
     [trainCommand() as unknown as Command, "auto"],
     [ablateCommand() as unknown as Command, undefined],
-    ...bench.commands.map((c): [Command, unknown] => [c, "auto"]),
+    // `bench threads` times the cpu backend's WASM kernels only: it has no --backend
+    ...bench.commands.filter((c) => c.name() !== "threads").map((
+      c,
+    ): [Command, unknown] => [c, "auto"]),
   ];
-  assert.deepEqual(bench.commands.map((c) => c.name()).sort(), ["infer", "kernels", "train"]);
+  assert.deepEqual(bench.commands.map((c) => c.name()).sort(), [
+    "infer",
+    "kernels",
+    "threads",
+    "train",
+  ]);
   assert.deepEqual([...BACKEND_CHOICES], ["cpu", "webgpu", "auto"]);
   for (const [c, dflt] of commands) {
     const b = backendOf(c);

@@ -29,7 +29,7 @@ const infer = (extra: string[], out = `${tmp}/out.npy`) => [
   "infer",
   "--backend",
   "cpu",
-  "--output",
+  "--out",
   out,
   ...extra,
 ];

@@ -131,11 +131,11 @@ Deno.test("slak: a non-positive or non-integer count is a usage error (64), one 
     [["erf", "slak_nano", "--out", NEVER, "--images", "0"], /'--images' must be/],
     [["erf", "slak_nano", "--out", NEVER, "--seed", "abc"], /'--seed' must be/],
     [
-      ["infer", "--weights", "w", "--input", "x", "--output", "y", "--images", "0"],
+      ["infer", "--weights", "w", "--input", "x", "--out", "y", "--images", "0"],
       /unknown option '--images'/, // infer takes no --images (erf does)
     ],
     [
-      ["infer", "--weights", "w", "--input", "x", "--output", "y", "--batch-size", "0"],
+      ["infer", "--weights", "w", "--input", "x", "--out", "y", "--batch-size", "0"],
       /'--batch-size' must be a positive integer, got "0"/,
     ],
     [["ablate", "kernel-efficiency", "--list", "--seeds", "1.5"], /'--seeds' must be/],

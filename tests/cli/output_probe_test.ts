@@ -43,7 +43,7 @@ function inferArgs(out: string, model: string): string[] {
     `${FX}model.safetensors`,
     "--input",
     `${FX}input.npy`,
-    "--output",
+    "--out",
     out,
     "--backend",
     "cpu",

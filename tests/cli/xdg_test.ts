@@ -42,7 +42,7 @@ function infer(backend: string): (tmp: string) => string[] {
       `${FX}model.safetensors`,
       "--input",
       `${FX}input.npy`,
-      "--output",
+      "--out",
       `${tmp}/y.npy`,
       "--backend",
       backend,

@@ -101,6 +101,12 @@ export type { HostData, HostDType, HostTensor } from "./lib/io/host_tensor.ts";
 export { readPth } from "./lib/io/pth.ts";
 export { encodeSafetensors, readSafetensors, type Safetensors } from "./lib/io/safetensors.ts";
 export { encodeNpy, readNpy } from "./lib/io/npy.ts";
+export {
+  type ConvNeXtKeyLayout,
+  detectConvNeXtLayout,
+  type RemappedState,
+  toOfficialConvNeXtKeys,
+} from "./lib/io/convnext_keys.ts";
 
 // --- re-parameterisation and merged inference ---
 export { MERGED_FORMS, type MergedForm, type MergedModel } from "./lib/models/merged_form.ts";
@@ -154,6 +160,7 @@ export {
   NonFiniteError,
   type RunFiles,
   runFiles,
+  type StepRecord,
   type TopologyRecord,
   TrainInterrupted,
   type TrainProgress,
@@ -162,7 +169,16 @@ export {
   type TrainRunOptions,
 } from "./lib/train/run.ts";
 export { lrAt, type LrSchedule, warmupSteps } from "./lib/train/schedule.ts";
+export {
+  eventFilesIn,
+  EventWriter,
+  type EventWriterOptions,
+  readEventFile,
+  type ScalarValue,
+  type TfEvent,
+} from "./lib/train/tfevents.ts";
 export { evaluate } from "./lib/train/evaluate.ts";
+export { type InitState, MASK_KEY_PREFIX, readInitState } from "./lib/train/init_state.ts";
 export type { EvalResult, StateTensors } from "./lib/train/checkpoint.ts";
 
 // --- data ---
@@ -174,8 +190,18 @@ export type {
   Defaulted,
   FashionMnistConfig,
   ImageFolderConfig,
+  NpyConfig,
   PathfinderConfig,
   ShapesConfig,
+} from "./lib/data/config_types.ts";
+export type {
+  BasicTrainTransform,
+  PaperTrainTransform,
+  RandAugmentSpec,
+  RandomErasingConfig,
+  RandomResizedCropConfig,
+  TrainTransformConfig,
+  TrainTransformInput,
 } from "./lib/data/config_types.ts";
 export type {
   Augment,

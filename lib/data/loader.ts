@@ -167,8 +167,8 @@ export class Loader {
     return { epoch: pos.epoch + 1, cursor: 0, rngState: next };
   }
 
-  /** Builds the batch at `pos` (pure in `pos`). */
-  #build(pos: LoaderState): Batch {
+  /** Builds the batch at `pos` (pure in `pos`; the data set may prepare it in workers first). */
+  async #build(pos: LoaderState): Promise<Batch> {
     const t0 = performance.now();
     const ds = this.dataset;
     const plan = this.#planFor(pos);
@@ -177,13 +177,16 @@ export class Loader {
     const x = new Float32Array(n * per);
     const y = new Int32Array(n);
     const indices = new Int32Array(n);
+    const rngs: (Rng | undefined)[] = [];
     for (let i = 0; i < n; i++) {
       const p = pos.cursor + i;
-      const idx = plan.order[p]!;
-      indices[i] = idx;
-      const rng = this.augment ? plan.augRoot.fork(String(p)) : undefined;
-      y[i] = ds.loadInto(this.split, idx, x, i * per, rng);
+      indices[i] = plan.order[p]!;
+      rngs.push(this.augment ? plan.augRoot.fork(String(p)) : undefined);
     }
+    if (ds.prefetch !== undefined) {
+      await ds.prefetch(this.split, indices, rngs.map((r) => r?.state() ?? null));
+    }
+    for (let i = 0; i < n; i++) y[i] = ds.loadInto(this.split, indices[i]!, x, i * per, rngs[i]);
     const batchIndex = Math.floor(pos.cursor / this.batchSize);
     const last = this.#advance(pos, n).epoch !== pos.epoch;
     this.#stats.produceMs += performance.now() - t0;
@@ -213,11 +216,7 @@ export class Loader {
     const ahead = { key, batch, timer: null as ReturnType<typeof setTimeout> | null };
     ahead.timer = setTimeout(() => {
       ahead.timer = null;
-      try {
-        resolve(this.#build(pos));
-      } catch (e) {
-        reject(e);
-      }
+      this.#build(pos).then(resolve, reject);
     }, 0);
     this.#ahead = ahead;
   }
@@ -236,13 +235,13 @@ export class Loader {
       if (ahead !== null && ahead.key === key) {
         if (ahead.timer !== null) {
           clearTimeout(ahead.timer);
-          batch = this.#build(pos);
+          batch = await this.#build(pos);
         } else {
           batch = await ahead.batch;
         }
       } else {
         if (ahead?.timer != null) clearTimeout(ahead.timer);
-        batch = this.#build(pos);
+        batch = await this.#build(pos);
       }
       this.#pos = this.#advance(pos, batch.n);
       this.#stats.batches++;

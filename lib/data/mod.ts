@@ -1,6 +1,7 @@
 /**
  * The data layer of `slak train`: data configs, data sets (Pathfinder, generated shapes,
- * Fashion-MNIST and its cluttered canvas variant, CIFAR-10/100, ImageFolder) and the seeded, resumable batch loader.
+ * Fashion-MNIST and its cluttered canvas variant, CIFAR-10/100, ImageFolder, `.npy` arrays) and the
+ * seeded, resumable batch loader.
  *
  * @module
  */
@@ -19,6 +20,7 @@ export {
   IMAGEFOLDER_SIZE_RANGE,
   ImageFolderConfigSchema,
   imageSideOf,
+  NpyConfigSchema,
   PATHFINDER_SIZES,
   PathfinderConfigSchema,
   resolveDataConfig,
@@ -33,6 +35,7 @@ export type {
   FashionMnistConfig,
   ImageFolderConfig,
   ImageSide,
+  NpyConfig,
   PathfinderConfig,
   ResolvedDataConfig,
   ShapesConfig,
@@ -50,6 +53,7 @@ export type {
 } from "./types.ts";
 export { SPLITS } from "./types.ts";
 export { openDataset, type OpenOptions } from "./open_dataset.ts";
+export { NPY_IMAGE_DTYPES, type NpyProbe, openNpy, probeNpy } from "./npy_dataset.ts";
 export { batchesPerEpoch, Loader, type LoaderOptions, type LoaderStats } from "./loader.ts";
 export {
   CONTOUR_LENGTH,
@@ -78,4 +82,33 @@ export { CIFAR10_CLASSES, cifarFiles } from "./cifar.ts";
 export { type IdxArray, parseIdx, readIdxFile } from "./idx.ts";
 export { decodeImage, type RgbImage } from "./image_decode.ts";
 export { resizeCenterCrop } from "./resize.ts";
+export {
+  type AxisTaps,
+  pilAxisTaps,
+  pilResize,
+  RESAMPLE_FILTERS,
+  type ResampleFilter,
+} from "./pil_resize.ts";
+export {
+  centerCrop,
+  DEFAULT_CROP_PCT,
+  type EvalTransform,
+  evalTransformImage,
+  resizedSize,
+  WARP_FROM_SIZE,
+} from "./eval_transform.ts";
+export { type EvalFolder, openEvalFolder } from "./eval_folder.ts";
 export { type AugmentDraw, drawAugment, normalizeTable, writeImage } from "./augment.ts";
+export type {
+  BasicTrainTransform,
+  PaperTrainTransform,
+  RandAugmentSpec,
+  RandomErasingConfig,
+  RandomResizedCropConfig,
+  TrainTransformConfig,
+  TrainTransformInput,
+} from "./config_types.ts";
+export { PaperTrainTransformSchema, TrainTransformSchema } from "./config.ts";
+export { decodeJpegRgb, type JpegDecoder, jpegDecoder } from "./image_decode.ts";
+export { paperAugmentBytes, paperTrainInto } from "./transforms/paper.ts";
+export { PAPER_RAND_AUGMENT, parseRandAugment } from "./transforms/rand_augment_spec.ts";

@@ -76,6 +76,14 @@ export interface Dataset {
   load(split: Split, index: number, rng?: Rng): Sample;
   /** As `load`, writing the image into `out` at `offset` and returning the label. */
   loadInto(split: Split, index: number, out: Float32Array, offset: number, rng?: Rng): number;
+  /**
+   * Optional: prepares samples `indices` of `split` ahead (in worker threads) so that the
+   * `loadInto` calls that follow, with generators in the states `rngStates[i]` (null: no rng),
+   * are fast. Results are the same with or without it.
+   */
+  prefetch?(split: Split, indices: Int32Array, rngStates: (RngState | null)[]): Promise<void>;
+  /** Optional: stops background work (worker threads). */
+  close?(): void;
 }
 
 /** A batch in NHWC layout. */

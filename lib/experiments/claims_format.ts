@@ -40,6 +40,9 @@ function mdEscape(s: string): string {
 export function renderClaimsMarkdown(claims: readonly ClaimResult[]): string {
   if (claims.length === 0) return "";
   const count = (v: string) => claims.filter((c) => c.verdict === v).length;
+  // inconclusive for want of data (not planned at this scale, or no seed finished on both sides):
+  // counted apart, so that "inconclusive" means an interval that crosses the boundary or n = 1
+  const noData = claims.filter((c) => c.verdict === "inconclusive" && !c.exact && c.n === 0).length;
   const lines = [
     "## Claims",
     "",
@@ -52,7 +55,8 @@ export function renderClaimsMarkdown(claims: readonly ClaimResult[]): string {
     "counts.",
     "",
     `Verdicts: ${count("reproduced")} reproduced, ${count("contradicted")} contradicted, ` +
-    `${count("inconclusive")} inconclusive.`,
+    `${count("inconclusive") - noData} inconclusive` +
+    (noData ? `, ${noData} without data (not planned at this scale or not run yet).` : "."),
     "",
     "| claim | where | a | b | expected | n | Δ mean ± sd | 95 % interval | verdict |",
     "|:--|:--|:--|:--|:--|--:|--:|--:|:--|",

@@ -2,11 +2,13 @@
 import assert from "node:assert/strict";
 import {
   buildRows,
+  type ClaimResult,
   expandPlan,
   judgeClaims,
   parseSpec,
   type Plan,
   renderClaimsCsv,
+  renderClaimsMarkdown,
   renderMarkdown,
   type RunRecord,
   verdictOf,
@@ -202,4 +204,47 @@ Deno.test("claims are checked against the axes and never change run ids or the p
   const withClaims = planOf(SPEC);
   assert.deepEqual(withClaims.runs.map((r) => r.id), without.runs.map((r) => r.id));
   assert.equal(withClaims.specHash, without.specHash);
+});
+
+Deno.test("renderClaimsMarkdown counts claims without data apart from inconclusive intervals", () => {
+  const base: ClaimResult = {
+    id: "c",
+    text: "a beats b",
+    expect: "a > b",
+    metric: "top1",
+    a: { kernel: "51" },
+    b: { kernel: "7" },
+    where: {},
+    seeds: [0, 1, 2],
+    diffs: [1, -1, 0.5],
+    n: 3,
+    mean: 0.17,
+    sd: 1,
+    lo: -2.3,
+    hi: 2.6,
+    exact: false,
+    verdict: "inconclusive",
+    note: null,
+  };
+  const none: ClaimResult = {
+    ...base,
+    id: "d",
+    seeds: [],
+    diffs: [],
+    n: 0,
+    mean: null,
+    sd: null,
+    lo: null,
+    hi: null,
+    note: "rows not planned at this scale",
+  };
+  const md = renderClaimsMarkdown([base, none, { ...base, id: "e", verdict: "reproduced" }]);
+  assert.match(
+    md,
+    /Verdicts: 1 reproduced, 0 contradicted, 1 inconclusive, 1 without data \(not planned/,
+  );
+  assert.match(
+    renderClaimsMarkdown([base]),
+    /Verdicts: 0 reproduced, 0 contradicted, 1 inconclusive\./,
+  );
 });

@@ -97,6 +97,7 @@ export {
   type WeightsFile,
   writeWeightsFile,
 } from "./lib/models/weights_file.ts";
+export { readWeightsBytes } from "./lib/models/weights_bytes.ts";
 export type { HostData, HostDType, HostTensor } from "./lib/io/host_tensor.ts";
 export { readPth } from "./lib/io/pth.ts";
 export { encodeSafetensors, readSafetensors, type Safetensors } from "./lib/io/safetensors.ts";

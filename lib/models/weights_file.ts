@@ -7,42 +7,21 @@
  *
  * @module
  */
-import { extractStateDict } from "../io/checkpoint_entry.ts";
-import { toOfficialConvNeXtKeys } from "../io/convnext_keys.ts";
-import { readPth } from "../io/pth.ts";
-import { encodeSafetensors, readSafetensors } from "../io/safetensors.ts";
+import { encodeSafetensors } from "../io/safetensors.ts";
 import type { HostTensor } from "../io/host_tensor.ts";
-import { validate } from "../config/layering.ts";
-import { type ModelConfig, ModelConfigSchema } from "../config/model_config.ts";
 import { DataError } from "../util/errors.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 import { exportStateDict } from "./state_dict.ts";
 import type { Model } from "./model.ts";
+import {
+  MODEL_CONFIG_METADATA_KEY,
+  readWeightsBytes,
+  type ReadWeightsOptions,
+  type WeightsFile,
+} from "./weights_bytes.ts";
 
-/** Safetensors metadata key holding the resolved model config as JSON. */
-export const MODEL_CONFIG_METADATA_KEY = "slak.model";
-
-/** A weights file read from disk. */
-export interface WeightsFile {
-  /** Official-format state_dict (PyTorch layouts). */
-  state: Map<string, HostTensor>;
-  /** The model config stored in the file's metadata, when present. */
-  config: ModelConfig | null;
-  /** All safetensors metadata (empty for .pth). */
-  metadata: Record<string, string>;
-}
-
-/** Options of {@link readWeightsFile}. */
-export interface ReadWeightsOptions {
-  /** For training checkpoints: which entry to load (default: `model`). */
-  entry?: "model" | "model_ema" | "auto";
-}
-
-function isSafetensors(path: string, bytes: Uint8Array): boolean {
-  if (path.endsWith(".safetensors")) return true;
-  // 8-byte header length followed by '{'
-  return bytes.length > 9 && bytes[8] === 0x7b && bytes[0] !== 0x50; // not a zip ("PK")
-}
+// Parsing lives in weights_bytes.ts (no file system, for web.ts); re-exported for old importers.
+export { MODEL_CONFIG_METADATA_KEY, type ReadWeightsOptions, type WeightsFile };
 
 /** Reads a .pth or .safetensors weights file; errors name the file. */
 export async function readWeightsFile(
@@ -56,30 +35,7 @@ export async function readWeightsFile(
     if (e instanceof Deno.errors.NotFound) throw new DataError(`Weights file not found: ${path}`);
     throw new DataError(`Cannot read weights file ${path}: ${(e as Error).message}`);
   }
-  if (isSafetensors(path, bytes)) {
-    const st = readSafetensors(bytes, path);
-    const raw = st.metadata[MODEL_CONFIG_METADATA_KEY];
-    let config: ModelConfig | null = null;
-    if (raw !== undefined) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(raw);
-      } catch {
-        throw new DataError(`${path}: metadata "${MODEL_CONFIG_METADATA_KEY}" is not valid JSON`);
-      }
-      config = validate(
-        ModelConfigSchema,
-        parsed,
-        `${path} metadata "${MODEL_CONFIG_METADATA_KEY}"`,
-      );
-    }
-    const state = new Map<string, HostTensor>();
-    for (const [k, v] of st.tensors) state.set(k.startsWith("module.") ? k.slice(7) : k, v);
-    return { state: toOfficialConvNeXtKeys(state).state, config, metadata: st.metadata };
-  }
-  const obj = readPth(bytes, path);
-  const state = extractStateDict(obj, { entry: opts.entry ?? "auto", name: path });
-  return { state: toOfficialConvNeXtKeys(state).state, config: null, metadata: {} };
+  return readWeightsBytes(bytes, path, opts);
 }
 
 /**

@@ -14,6 +14,7 @@ interface Exports {
   mem: WebAssembly.Memory;
   gelu: Fn;
   geluGrad: Fn;
+  geluTrain: Fn;
 }
 
 let instance: Exports | null | undefined;
@@ -91,4 +92,19 @@ export function geluGradWasm(x: Float32Array, dy: Float32Array): Float32Array | 
   stage(ex, dy, ds);
   ex.geluGrad(xs, ds, dst, Math.ceil(x.length / 4) * 4);
   return readBack(ex, dst, x.length);
+}
+
+/**
+ * [GELU(x), GELU′(x)] elementwise in one pass (the training forward keeps the slope for the
+ * backward), or null when the wasm path is unavailable.
+ */
+export function geluTrainWasm(x: Float32Array): [Float32Array, Float32Array] | null {
+  const ex = module();
+  if (ex === null) return null;
+  const at = regions(ex, x.length, 3);
+  if (at === null) return null;
+  const [src, dst, slope] = at as [number, number, number];
+  stage(ex, x, src);
+  ex.geluTrain(src, dst, slope, Math.ceil(x.length / 4) * 4);
+  return [readBack(ex, dst, x.length), readBack(ex, slope, x.length)];
 }

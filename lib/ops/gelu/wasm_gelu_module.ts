@@ -5,8 +5,9 @@
  * power of two added to the exponent bits with i64x2 integer ops) and a Taylor
  * polynomial on |r| ≤ ln2/2 (degree 7).
  *
- * Exports: `mem`, `gelu(src, dst, count)` and `geluGrad(x, dy, dst, count)` (byte addresses,
- * count a multiple of 4).
+ * Exports: `mem`, `gelu(src, dst, count)`, `geluGrad(x, dy, dst, count)` and
+ * `geluTrain(src, dst, slope, count)` (GELU and GELU′ in one pass; byte addresses, count a
+ * multiple of 4).
  *
  * @module
  */
@@ -172,7 +173,33 @@ function geluGradFunction(): WasmFunction {
   };
 }
 
+/** GELU(x) to `dst` and GELU′(x) to `slope` in one pass (the training forward). */
+function geluTrainFunction(): WasmFunction {
+  const [src, dst, slope, count] = [0, 1, 2, 3];
+  const L = new Locals(4);
+  const left = L.i32();
+  const v = L.v128();
+  const lo = halfLocals(L);
+  const hi = halfLocals(L);
+  const body: Code = [
+    ...assign(v, load(get(src))),
+    ...assign(lo.x, promoteLow(get(v))),
+    ...assign(hi.x, promoteHigh(get(v))),
+    ...cdfAndGauss(lo),
+    ...cdfAndGauss(hi),
+    ...store(get(dst), demotePair(geluValue(lo), geluValue(hi))),
+    ...store(get(slope), demotePair(geluSlope(lo), geluSlope(hi))),
+  ];
+  return {
+    name: "geluTrain",
+    params: [VAL.i32, VAL.i32, VAL.i32, VAL.i32],
+    results: [],
+    locals: L.types,
+    body: vectorLoop(count, left, [src, dst, slope], body),
+  };
+}
+
 /** Bytes of the GELU module. */
 export function geluModuleBytes(): Uint8Array<ArrayBuffer> {
-  return wasmModule([geluFunction(), geluGradFunction()], 1);
+  return wasmModule([geluFunction(), geluGradFunction(), geluTrainFunction()], 1);
 }

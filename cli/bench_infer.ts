@@ -25,6 +25,7 @@ import {
   reparameterize,
   resolveModelConfig,
 } from "../lib/models/mod.ts";
+import { threadCount } from "../lib/ops/_threads/mod.ts";
 import { tf } from "../lib/tf.ts";
 import { Rng } from "../lib/util/rng.ts";
 import {
@@ -81,18 +82,15 @@ interface Row {
 
 const TORCH_SCRIPT = new URL("../bench/torch_infer.py", import.meta.url).pathname;
 const TORCH_MODELS = ["slak_tiny", "convnext_tiny"];
-/** Threads our cpu backend computes with (one JS thread; no intra-op threads yet). */
-const OUR_THREADS = 1;
-
-/** PyTorch eval img/s of `models` at `size` px with our thread count, or why not. */
+/** PyTorch eval img/s of `models` at `size` px with `o.threads` threads (ours), or why not. */
 async function torchRows(
   python: string,
   models: string[],
-  o: { batch: number; size: number; scale: string },
+  o: { batch: number; size: number; scale: string; threads: number },
 ): Promise<Row[] | string> {
-  const te = await torchEnv(python, OUR_THREADS);
+  const te = await torchEnv(python, o.threads);
   const args = [TORCH_SCRIPT, "--json", "--model", models.join(","), "--batch", String(o.batch)];
-  args.push("--size", String(o.size), "--threads", String(OUR_THREADS));
+  args.push("--size", String(o.size), "--threads", String(o.threads));
   try {
     const r = await new Deno.Command(python, {
       args,
@@ -118,6 +116,21 @@ async function torchRows(
   } catch (e) {
     return `PyTorch baseline unavailable (${python}): ${(e as Error).message}`;
   }
+}
+
+/**
+ * Our img/s over PyTorch's for the same model and scale at the same thread count ("-" for the
+ * PyTorch rows themselves and where PyTorch did not run): the ConvNeXt row against PyTorch's
+ * ConvNeXt, every other row against PyTorch's SLaK model.
+ */
+function torchRatio(rows: readonly Row[], r: Row): string {
+  if (r.variant.startsWith("PyTorch ")) return "-";
+  const convnext = r.variant.startsWith("convnext");
+  const t = rows.find((d) =>
+    d.scale === r.scale && d.variant.startsWith("PyTorch ") &&
+    d.variant.includes("convnext") === convnext
+  );
+  return t ? `${(r.imgs / t.imgs).toFixed(2)}x` : "-";
 }
 
 /** The `bench infer` subcommand. */
@@ -246,12 +259,13 @@ export function benchInferCommand() {
             batch: opts.batchSize,
             size: p.size,
             scale: p.scale,
+            threads: threadCount(),
           });
           if (typeof t === "string") info(opts, t);
           else rows.push(...t);
         }
       }
-      const header = ["scale", "variant", "img/s", "x dense", "load", "note"];
+      const header = ["scale", "variant", "img/s", "x dense", "x PyTorch", "load", "note"];
       const table = [header];
       for (const r of rows) {
         const dense = rows.find((d) => d.scale === r.scale && d.variant === "dense unmerged")!;
@@ -260,6 +274,7 @@ export function benchInferCommand() {
           r.variant,
           r.imgs.toFixed(3),
           (r.imgs / dense.imgs).toFixed(2) + "x",
+          torchRatio(rows, r),
           r.load.toFixed(2),
           r.note,
         ]);
@@ -271,7 +286,7 @@ export function benchInferCommand() {
       }
       out(
         `adapter: ${be.backend}${be.adapter ? ` (${be.adapter})` : ""}, batch ${opts.batchSize}, ` +
-          `${OUR_THREADS} thread; ${loadText()}`,
+          `${threadCount()} thread(s); ${loadText()}`,
       );
       out(textTable(table));
       if (typeof opts.json === "string") await Deno.writeTextFile(opts.json, json);

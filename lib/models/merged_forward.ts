@@ -2,7 +2,8 @@
  * Eval-mode forward pass of a re-parameterised model ({@link MergedModel}): the same network as
  * `forward`, with each block's large-kernel module replaced by its merged form — the fused
  * decomposed op (two kernels + bias), one K×K depthwise conv + bias, or, where the merged kernel
- * is sparse enough to win, the sparse-tap op over its non-zero taps.
+ * is sparse enough to win, the sparse-tap op over its non-zero taps. Layer scale is folded into
+ * each block's second pointwise layer.
  *
  * @module
  */
@@ -19,6 +20,7 @@ import {
   type TapList,
   wasmDepthwiseSupport,
 } from "../ops/mod.ts";
+import { withConstantOperands } from "../ops/matmul/mod.ts";
 import { tf } from "../tf.ts";
 import { runNetwork } from "./network.ts";
 import { predictBatches } from "./predict.ts";
@@ -79,6 +81,8 @@ export interface BlockPlan {
 }
 
 const plans = new WeakMap<MergedModel, Map<string, BlockPlan>>();
+/** Per model: pwconv2 weight and bias with the block's layer scale folded in, by name. */
+const folded = new WeakMap<MergedModel, Map<string, tf.Tensor>>();
 
 function p(model: MergedModel, name: string): tf.Tensor {
   const t = model.params.get(name);
@@ -97,6 +101,30 @@ function kernelsOf(model: MergedModel, stage: number, block: number): TapKernel[
     if (!data) throw new Error(`Merged model has no host copy of "${n}"`);
     return { data, kh: t.shape[0]!, kw: t.shape[1]! };
   });
+}
+
+/**
+ * The block parameters with layer scale γ folded into the second pointwise layer, computed once
+ * per model: `pwconv2.weight`·diag(γ) ([in, out] scaled per output column) and `pwconv2.bias`·γ,
+ * so that a block runs one channel affine fewer (γ(xW + b) = x(Wγ) + bγ, up to float32
+ * rounding). Blocks without γ are absent.
+ */
+function layerScaleFolded(model: MergedModel): Map<string, tf.Tensor> {
+  let out = folded.get(model);
+  if (out) return out;
+  out = new Map();
+  for (let s = 0; s < 4; s++) {
+    for (let b = 0; b < model.config.depths[s]!; b++) {
+      const pre = `stages.${s}.${b}`;
+      const gamma = model.params.get(`${pre}.gamma`);
+      if (!gamma) continue;
+      for (const n of [`${pre}.pwconv2.weight`, `${pre}.pwconv2.bias`]) {
+        out.set(n, tf.keep(tf.mul(p(model, n), gamma)));
+      }
+    }
+  }
+  folded.set(model, out);
+  return out;
 }
 
 /**
@@ -159,21 +187,30 @@ function largeKernel(
   return tf.add(largeKernelDepthwiseConv2d(x, p(model, names.kernel!) as tf.Tensor4D), bias);
 }
 
-/** Eval-mode forward of a merged model on an NHWC batch: logits (or last-stage features). */
+/**
+ * Eval-mode forward of a merged model on an NHWC batch: logits (or last-stage features). On the
+ * cpu backend the matmuls keep their packed weight panels between calls (`withConstantOperands`),
+ * so the model's parameters must not be modified in place while it is in use.
+ */
 export function forwardMerged(
   model: MergedModel,
   x: tf.Tensor4D,
   opts: MergedForwardOptions = {},
 ): tf.Tensor {
-  return runNetwork(
-    {
-      config: model.config,
-      param: (name) => p(model, name),
-      optional: (name) => model.params.get(name),
-      largeKernel: (h, s, b) => largeKernel(model, h, s, b, opts),
-    },
-    x,
-    { training: false, output: opts.output },
+  const scaled = layerScaleFolded(model);
+  // the merged model's weights never change: matmuls reuse their packed weight panels
+  return withConstantOperands(() =>
+    runNetwork(
+      {
+        config: model.config,
+        param: (name) => scaled.get(name) ?? p(model, name),
+        // γ is folded into pwconv2 (layerScaleFolded)
+        optional: (name) => name.endsWith(".gamma") ? undefined : model.params.get(name),
+        largeKernel: (h, s, b) => largeKernel(model, h, s, b, opts),
+      },
+      x,
+      { training: false, output: opts.output },
+    )
   );
 }
 
@@ -196,5 +233,7 @@ export function predictMergedNchw(
 export function disposeMergedModel(model: MergedModel): void {
   for (const plan of plans.get(model)?.values() ?? []) releaseTapList(plan.taps);
   plans.delete(model);
+  for (const t of folded.get(model)?.values() ?? []) t.dispose();
+  folded.delete(model);
   for (const t of model.params.values()) t.dispose();
 }

@@ -14,6 +14,7 @@ import { matmulCpu } from "./cpu_matmul.ts";
 export { matmulCpu, usesWasmMatmul, WASM_MIN_MACS } from "./cpu_matmul.ts";
 export { matmulJs } from "./js_matmul.ts";
 export { matmulWasm, WASM_BLOCK, wasmMatmulSupport } from "./wasm_matmul.ts";
+export { clearPackedOperands, packedOperandStats, withConstantOperands } from "./packed_b_cache.ts";
 
 /** Kernel name of the cpu matrix product. */
 export const SLAK_MATMUL = "SlakMatMul";

@@ -4,7 +4,8 @@
  * place, transposed or not); op(B) is packed into NR-column panels per k block, once per call.
  * Row panels of op(A) are split into fixed ranges across the kernel threads (../_threads): each
  * range goes in chunks and, within a chunk, k goes in blocks accumulating into a panel-padded C
- * that is unpadded and copied out. Every element of C sums its products in the same order
+ * that is unpadded and copied out. Inside `withConstantOperands` (packed_b_cache.ts) packed B
+ * panels are cached per B array and reused. Every element of C sums its products in the same order
  * whatever the thread count, so results are bit-identical for any number of threads.
  *
  * @module
@@ -18,6 +19,7 @@ import {
   runKernelJob,
   TASK,
 } from "../_threads/mod.ts";
+import { constantOperandsActive, packedOperand } from "./packed_b_cache.ts";
 
 /** Register block of the default kernel: rows per micro-tile and f32x4 vectors per row. */
 export const WASM_BLOCK: { mr: number; nv: number } = { mr: 6, nv: 2 };
@@ -122,9 +124,21 @@ export function matmulWasm(
   // byte strides of A's rows (i), columns (p) and row panels
   const aRow = transposeA ? 4 : 4 * k;
   const aCol = transposeA ? 4 * m : 4;
-  for (let kb = 0; kb < kBlocks; kb++) {
-    const p0 = kb * kcMax;
-    packB(nr, f32, bOff + p0 * nPad, b, k, n, transposeB, p0, Math.min(kcMax, k - p0));
+  const packInto = (dst: Float32Array, off: number) => {
+    for (let kb = 0; kb < kBlocks; kb++) {
+      const p0 = kb * kcMax;
+      packB(nr, dst, off + p0 * nPad, b, k, n, transposeB, p0, Math.min(kcMax, k - p0));
+    }
+  };
+  if (constantOperandsActive()) {
+    const packed = packedOperand(b, `${k} ${n} ${transposeB} ${nr} ${kcMax}`, () => {
+      const dst = new Float32Array(nPad * k);
+      packInto(dst, 0);
+      return dst;
+    });
+    f32.set(packed, bOff);
+  } else {
+    packInto(f32, bOff);
   }
   const args = [
     4 * aOff,

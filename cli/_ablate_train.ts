@@ -9,7 +9,8 @@ import type { Execute } from "../lib/experiments/mod.ts";
 import { measureRunErf } from "../lib/experiments/erf_run.ts";
 import type { ErfSettings } from "../lib/experiments/erf_settings.ts";
 import type { BackendName } from "../lib/ops/mod.ts";
-import { type ResolvedTrainConfig, trainRun } from "../lib/train/mod.ts";
+import type { ResolvedTrainConfig } from "../lib/train/mod.ts";
+import { trainTaskRun } from "../lib/train/seg_run.ts";
 import { type CommonFlags, selectBackend } from "./_common.ts";
 
 /** The training executor and the meta every run records (`device`: the selected backend). */
@@ -19,7 +20,7 @@ export async function trainExecutor(
 ): Promise<{ execute: Execute; meta: Record<string, unknown> }> {
   const backend = await selectBackend(backendName, flags);
   const execute: Execute = (run, ctx) =>
-    trainRun(run.config as unknown as ResolvedTrainConfig, {
+    trainTaskRun(run.config as unknown as ResolvedTrainConfig, {
       outDir: ctx.outDir,
       resume: ctx.resume,
       meta: ctx.meta,

@@ -9,7 +9,9 @@ import { Command } from "commander";
 
 import type { OverrideInput } from "../lib/config/layering.ts";
 import { loadTrainConfig } from "../lib/train/resolve.ts";
-import { type TrainProgress, type TrainResult, trainRun } from "../lib/train/run.ts";
+import type { TrainProgress, TrainResult } from "../lib/train/run.ts";
+import { trainTaskRun } from "../lib/train/seg_run.ts";
+import type { SegTrainResult } from "../lib/train/seg_types.ts";
 import { checkOutFolder } from "../lib/train/run_folder.ts";
 import {
   backendOption,
@@ -66,7 +68,11 @@ export function progressRenderer(
   };
 }
 
-function summary(r: TrainResult): string {
+function summary(r: TrainResult | SegTrainResult): string {
+  if ("task" in r) {
+    return `done: mIoU ${pct(r.miou)} aAcc ${pct(r.aAcc)} (best mIoU ${pct(r.bestMiou)}) | ` +
+      `${r.steps} steps, ${r.imgPerSec.toFixed(1)} img/s | ${r.wallSeconds.toFixed(1)} s`;
+  }
   return `done: test loss ${r.loss.toFixed(4)} top1 ${pct(r.top1)}` +
     (r.top5 !== null ? ` top5 ${pct(r.top5)}` : "") +
     ` | density ${r.density.toFixed(4)} | ${r.steps} steps, ${r.imgPerSec.toFixed(1)} img/s, data ${
@@ -113,7 +119,7 @@ export function trainCommand() {
       const sigs: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
       for (const s of sigs) Deno.addSignalListener(s, onSignal);
       try {
-        const result = await trainRun(config, {
+        const result = await trainTaskRun(config, {
           outDir: opts.out,
           resume: opts.resume ?? false,
           onProgress: progressRenderer(flags),

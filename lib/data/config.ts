@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { assertSame, type Same } from "../util/same_type.ts";
 import type {
+  Ade20kConfig,
   CanvasConfig,
   CifarConfig,
   DataConfig,
@@ -19,9 +20,12 @@ import type {
   RandAugmentSpec,
   RandomErasingConfig,
   RandomResizedCropConfig,
+  SegDataConfig,
+  SegShapesConfig,
   ShapesConfig,
   TrainTransformConfig,
 } from "./config_types.ts";
+import { SEG_SHAPES_SIZE_RANGE } from "./segmentation/generated.ts";
 import { PAPER_RAND_AUGMENT, parseRandAugment } from "./transforms/rand_augment_spec.ts";
 import { checkNpyNormalize, npyDefaultNormalize, probeNpy } from "./npy_dataset.ts";
 import { validate } from "../config/layering.ts";
@@ -29,6 +33,7 @@ import { ConfigError } from "../util/errors.ts";
 import type { Augment, Normalize } from "./types.ts";
 
 export type {
+  Ade20kConfig,
   CanvasConfig,
   CifarConfig,
   DataConfig,
@@ -41,6 +46,8 @@ export type {
   RandAugmentSpec,
   RandomErasingConfig,
   RandomResizedCropConfig,
+  SegDataConfig,
+  SegShapesConfig,
   ShapesConfig,
   TrainTransformConfig,
 } from "./config_types.ts";
@@ -236,6 +243,7 @@ export const SegShapesConfigSchema = z.strictObject({
   kind: z.literal("seg_shapes"),
   size: z.number().int().min(SEG_SHAPES_SIZE_RANGE[0]).max(SEG_SHAPES_SIZE_RANGE[1]).default(128),
   style: z.enum(["filled", "outline"]).default("filled"),
+  labels: z.enum(["shapes", "foreground"]).default("shapes"),
   trainSize: count.default(512),
   testSize: count.default(64),
   seed: z.number().int().min(0).default(0),

@@ -216,6 +216,11 @@ export interface SegShapesConfig {
   size: number;
   /** Shapes filled with a shared texture, or outlines only. */
   style: "filled" | "outline";
+  /**
+   * `shapes`: background + disc/square/triangle (4 classes); `foreground`: background + shape
+   * (2 classes, every shape label merged: the easier task of the smoke config).
+   */
+  labels: "shapes" | "foreground";
   /** Number of training canvases. */
   trainSize: number;
   /** Number of test canvases. */

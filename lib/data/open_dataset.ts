@@ -11,6 +11,7 @@ import { openNpy } from "./npy_dataset.ts";
 import { openPathfinder, type Progress } from "./pathfinder_dataset.ts";
 import { openShapes } from "./shapes_dataset.ts";
 import type { Dataset } from "./types.ts";
+import { ConfigError } from "../util/errors.ts";
 
 /** Options of {@link openDataset}. */
 export interface OpenOptions {
@@ -47,5 +48,11 @@ export async function openDataset(
       return await openImageFolder(c, c.normalize);
     case "npy":
       return openNpy(c, c.normalize);
+    case "seg_shapes":
+    case "ade20k":
+      throw new ConfigError(
+        `data.kind: "${c.kind}" is a segmentation data set; set task.kind: segmentation ` +
+          `(classification kinds: pathfinder, shapes, fashion_mnist, cifar, imagefolder, npy)`,
+      );
   }
 }

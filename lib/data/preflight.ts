@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { DataError } from "../util/errors.ts";
+import { ConfigError, DataError } from "../util/errors.ts";
 import { cifarFiles } from "./cifar.ts";
 import { checkNpyNormalize } from "./npy_dataset.ts";
 import type {
@@ -40,6 +40,20 @@ async function requireFolder(path: string, field: string, expected: string): Pro
     ? "is a file, not a folder"
     : `cannot be read (${k.error})`;
   throw new DataError(`data.${field} ${path} ${what}: expected ${expected}`);
+}
+
+/**
+ * An ADE20K root that is not a folder is a ConfigError (the configs ship a placeholder path that
+ * the user replaces with `--set data.path=...`).
+ */
+async function checkAde20kRoot(path: string): Promise<void> {
+  const k = await kindOf(path);
+  if (k === "dir") return;
+  throw new ConfigError(
+    `data.path ${path} is not a folder: expected an ADE20K-format root with images/training, ` +
+      `images/validation, annotations/training and annotations/validation; ` +
+      `set it with --set data.path=/path/to/ADEChallengeData2016`,
+  );
 }
 
 async function classFolders(dir: string): Promise<string[]> {
@@ -179,5 +193,9 @@ export async function checkDataSource(data: DataConfig): Promise<void> {
       return await checkImageFolder(data);
     case "npy":
       return checkNpyNormalize(data); // reads and checks the arrays (kept for openDataset)
+    case "seg_shapes":
+      return;
+    case "ade20k":
+      return await checkAde20kRoot(data.path);
   }
 }

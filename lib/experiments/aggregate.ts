@@ -97,6 +97,7 @@ export function inputSizeOf(config: Record<string, unknown>): [number, number] {
     case "pathfinder":
     case "shapes":
     case "imagefolder":
+    case "seg_shapes":
       return [data.size as number, data.size as number];
     case "fashion_mnist": {
       const c = data.canvas as { size: number } | null;

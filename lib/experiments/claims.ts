@@ -36,7 +36,7 @@ const common = {
    * Result compared: the spec's metric (default), or for counting specs `params` / `macs`
    * (dense counts, exact: no seeds, no interval).
    */
-  metric: z.enum(["top1", "top5", "params", "macs"]).optional(),
+  metric: z.enum(["top1", "top5", "miou", "params", "macs"]).optional(),
 };
 
 /** One claim: a discriminated union on `expect` (only `>=` and `≈` carry a margin). */

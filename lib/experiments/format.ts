@@ -23,7 +23,7 @@ function meanStd(r: TableRow): string {
   return r.metric.std === null ? m : `${m} ± ${r.metric.std.toFixed(2)}`;
 }
 
-const METRIC_NAME: Record<string, string> = { top1: "top-1 %", top5: "top-5 %" };
+const METRIC_NAME: Record<string, string> = { top1: "top-1 %", top5: "top-5 %", miou: "mIoU %" };
 
 /** A density as a percentage: one decimal below 10 %, whole numbers above ("0.5", "45", "100"). */
 export function densityPercent(v: number | null): string {

@@ -220,10 +220,11 @@ export function sweepPlot(
     panel: plan.axes.includes("dataset") ? "dataset" : null,
     title: `${spec.title} (${plan.scale})`,
     xLabel: spec.plot.xLabel ?? spec.plot.x,
-    yLabel: `${k === 5 ? "top-5" : "top-1"} accuracy (%)`,
+    yLabel: spec.metric === "miou" ? "mIoU (%)" : `${k === 5 ? "top-5" : "top-1"} accuracy (%)`,
     k,
     names,
     chanceOf: (labels) => {
+      if (spec.metric === "miou") return null; // no chance level for mIoU
       const run = plan.runs.find((r) =>
         Object.entries(r.labels).every(([a, v]) => labels[a] === undefined || labels[a] === v)
       );

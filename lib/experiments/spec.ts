@@ -90,8 +90,8 @@ export const AblationSpecSchema = z.strictObject({
   kind: z.enum(SPEC_KINDS).default("train"),
   /** A command this spec needs that may not exist yet (shown by --list, checked before running). */
   depends: z.string().nullable().default(null),
-  /** Result field compared across rows (percent). */
-  metric: z.enum(["top1", "top5", "none"]).default("top1"),
+  /** Result field compared across rows (percent; `miou`: segmentation runs' mean IoU). */
+  metric: z.enum(["top1", "top5", "miou", "none"]).default("top1"),
   axes: z.array(AxisSchema).default([]),
   /** Groups of axes advanced together instead of crossed (equal level counts). */
   zip: z.array(z.array(z.string()).min(2)).default([]),
@@ -204,13 +204,15 @@ export const AblationSpecSchema = z.strictObject({
     const counting = s.kind === "count";
     const m = c.metric ?? s.metric;
     const counted = m === "params" || m === "macs";
-    if (counting ? !counted : !(m === "top1" || m === "top5")) {
+    const measured = s.metric === "miou" ? m === "miou" : m === "top1" || m === "top5";
+    if (counting ? !counted : !measured) {
       ctx.addIssue({
         code: "custom",
         path: ["claims", i, "metric"],
         message: counting
           ? `claim "${c.id}": a counting spec compares params or macs`
-          : `claim "${c.id}": metric "${m}" is not measured by this spec; allowed: top1, top5`,
+          : `claim "${c.id}": metric "${m}" is not measured by this spec; allowed: ` +
+            (s.metric === "miou" ? "miou" : "top1, top5"),
       });
     }
   });

@@ -17,6 +17,11 @@ export interface AdamWOptions {
   eps: number;
   /** Decoupled weight decay (applied where `decays` says so). */
   weightDecay: number;
+  /**
+   * Per-parameter factor on the step's lr (layer-wise lr decay: the group lr of mmcv's
+   * constructor, used by the update and the decoupled decay alike); absent names get 1.
+   */
+  lrScales?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -85,7 +90,7 @@ export class AdamW {
         const v = this.v.get(name)!;
         const wd = this.opts.weightDecay > 0 && decays(name, p.shape) ? this.opts.weightDecay : 0;
         const [p2, m2, v2] = adamwUpdate(p, m, v, g, {
-          lr,
+          lr: lr * (this.opts.lrScales?.get(name) ?? 1),
           beta1: b1,
           beta2: b2,
           eps: this.opts.eps,

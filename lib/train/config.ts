@@ -8,15 +8,27 @@
  */
 import { z } from "zod";
 import { assertSame, type Same } from "../util/same_type.ts";
-import type { EvalConfig, TrainConfig } from "./config_types.ts";
+import type {
+  EvalConfig,
+  LayerDecayConfig,
+  PolyConfig,
+  SegmentationTaskConfig,
+  TaskConfig,
+  TrainConfig,
+} from "./config_types.ts";
 
 export type {
+  ClassificationTaskConfig,
   EvalConfig,
+  LayerDecayConfig,
   OptimizerConfig,
+  PolyConfig,
   RegularizationConfig,
   RunConfig,
   ScheduleConfig,
+  SegmentationTaskConfig,
   SparsityConfig,
+  TaskConfig,
   TrainConfig,
   TrainModelConfig,
 } from "./config_types.ts";
@@ -39,6 +51,12 @@ export const OptimizerSchema = z.strictObject({
   batchSize: z.int().min(1).default(32),
   /** Gradient accumulation: optimizer steps every `accumSteps` batches. */
   accumSteps: z.int().min(1).default(1),
+  /** Layer-wise lr decay (segmentation); optional without a default (run ids unchanged). */
+  layerDecay: z.strictObject({
+    rate: z.number().gt(0).max(1),
+    numLayers: z.int().min(1).max(64),
+    type: z.enum(["stage_wise", "layer_wise"]).default("stage_wise"),
+  }).optional(),
 });
 
 /** `schedule`: linear warmup then per-step cosine to `minLr`. */
@@ -46,6 +64,11 @@ export const ScheduleSchema = z.strictObject({
   epochs: z.int().min(1).default(10),
   warmupEpochs: z.number().min(0).default(1),
   minLr: z.number().min(0).default(1e-6),
+  /** mmcv's poly decay with linear warmup; optional without a default (run ids unchanged). */
+  poly: z.strictObject({
+    power: z.number().positive().default(1),
+    warmupRatio: z.number().min(0).max(1).default(1e-6),
+  }).optional(),
 });
 
 /** `sparsity`: SLaK's dynamic sparse training (active when the model's `sparsity` > 0). */
@@ -115,6 +138,48 @@ export function evalConfigOf(config: Pick<TrainConfig, "eval">): EvalConfig {
   return config.eval ?? DEFAULT_EVAL_CONFIG;
 }
 
+const positive = z.int().min(1);
+
+/** `task: {kind: segmentation, ...}` (defaults: the paper's heads, `upernet_SLaK.py`). */
+export const SegmentationTaskSchema = z.strictObject({
+  kind: z.literal("segmentation"),
+  stepsPerEpoch: positive.default(1000),
+  outIndices: z.array(z.int().min(0).max(3)).min(2).max(4).default([0, 1, 2, 3]),
+  head: z.strictObject({
+    channels: positive.default(512),
+    poolScales: z.array(positive).min(1).default([1, 2, 3, 6]),
+    dropout: z.number().min(0).lt(1).default(0.1),
+  }).default({ channels: 512, poolScales: [1, 2, 3, 6], dropout: 0.1 }),
+  aux: z.strictObject({
+    channels: positive.default(256),
+    inIndex: z.int().min(0).default(2),
+    numConvs: positive.default(1),
+    kernelSize: positive.refine((k) => k % 2 === 1, { message: "kernelSize must be odd" })
+      .default(3),
+    dropout: z.number().min(0).lt(1).default(0.1),
+    lossWeight: z.number().min(0).default(0.4),
+  }).nullable().default({
+    channels: 256,
+    inIndex: 2,
+    numConvs: 1,
+    kernelSize: 3,
+    dropout: 0.1,
+    lossWeight: 0.4,
+  }),
+  slidingWindow: z.boolean().default(true),
+});
+
+/** `task`: classification (the default) or segmentation. */
+export const TaskSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("classification") }),
+  SegmentationTaskSchema,
+]);
+
+/** The segmentation task of a config, or null for classification. */
+export function segTaskOf(config: Pick<TrainConfig, "task">): SegmentationTaskConfig | null {
+  return config.task?.kind === "segmentation" ? config.task : null;
+}
+
 /** The whole training config. */
 export const TrainConfigSchema = z.strictObject({
   model: TrainModelSchema,
@@ -125,6 +190,7 @@ export const TrainConfigSchema = z.strictObject({
   regularization: RegularizationSchema.default(RegularizationSchema.parse({})),
   run: RunSchema.default(RunSchema.parse({})),
   eval: EvalSchema.optional(),
+  task: TaskSchema.optional(),
 });
 
 /**
@@ -136,8 +202,20 @@ export const TrainConfigSchema = z.strictObject({
  * `run.init` likewise (`--init FILE` or `--set run.init=FILE` creates it); everything else is
  * strict.
  */
-export const TRAIN_OPEN_PATHS: OpenPaths = ["model.overrides", "data", "eval", "run.init"];
+export const TRAIN_OPEN_PATHS: OpenPaths = [
+  "model.overrides",
+  "data",
+  "eval",
+  "run.init",
+  "task",
+  "optimizer.layerDecay",
+  "schedule.poly",
+];
 
 assertSame<Same<TrainConfig, z.output<typeof TrainConfigSchema>>>();
+assertSame<Same<TaskConfig, z.output<typeof TaskSchema>>>();
+assertSame<Same<SegmentationTaskConfig, z.output<typeof SegmentationTaskSchema>>>();
+assertSame<Same<LayerDecayConfig, NonNullable<TrainConfig["optimizer"]["layerDecay"]>>>();
+assertSame<Same<PolyConfig, NonNullable<TrainConfig["schedule"]["poly"]>>>();
 /** A training config as users write it. */
 export type TrainConfigInput = z.input<typeof TrainConfigSchema>;

@@ -6,6 +6,7 @@
  * @module
  */
 import type { DataConfig } from "../data/config_types.ts";
+import type { FcnHeadConfig, UperHeadConfig } from "../models/segmentation/config.ts";
 
 /** `model`: a registry name plus overrides of any model field. */
 export interface TrainModelConfig {
@@ -29,16 +30,51 @@ export interface OptimizerConfig {
   batchSize: number;
   /** Gradient accumulation: optimizer steps every `accumSteps` batches. */
   accumSteps: number;
+  /**
+   * Layer-wise learning-rate decay of the backbone (official segmentation
+   * `LearningRateDecayOptimizerConstructor`); absent = one lr for every parameter. Segmentation only.
+   */
+  layerDecay?: LayerDecayConfig | undefined;
 }
 
-/** `schedule`: linear warmup then per-step cosine to `minLr`. */
+/**
+ * Layer-wise lr decay: parameter group g of G = `numLayers` + 2 gets lr · `rate`^(G − g − 1).
+ * `stage_wise`: downsampling layers g = 0, stage s g = s + 1, everything else (output norms,
+ * heads) g = G − 1 (scale 1). `layer_wise`: stem 0, stage 0 → 1, stage 1 and downsampling 1 → 2,
+ * downsampling 2 → 3, stage 2 block b → 3 + ⌊b/3⌋, stage 3 and downsampling 3 → `numLayers`,
+ * everything else `numLayers` + 1.
+ */
+export interface LayerDecayConfig {
+  /** Decay per group (0.9 in the paper's ADE20K 160K configs). */
+  rate: number;
+  /** The constructor's `num_layers` (6 in the paper). */
+  numLayers: number;
+  /** Grouping rule (`stage_wise` in the paper's configs). */
+  type: "stage_wise" | "layer_wise";
+}
+
+/**
+ * mmcv's poly policy with linear warmup (`lr_config = dict(policy='poly', warmup='linear', ...)`):
+ * regular lr = (lr − minLr)·(1 − i/T)^power + minLr, and during the warmup steps W the regular lr
+ * times 1 − (1 − i/W)(1 − warmupRatio).
+ */
+export interface PolyConfig {
+  /** Exponent of the decay (1.0 in mmseg's schedules). */
+  power: number;
+  /** Factor of the lr at step 0 of the warmup (1e-6). */
+  warmupRatio: number;
+}
+
+/** `schedule`: linear warmup then per-step cosine to `minLr` (or, with `poly`, mmcv's poly). */
 export interface ScheduleConfig {
   /** Training epochs. */
   epochs: number;
   /** Warmup length in epochs (may be fractional). */
   warmupEpochs: number;
-  /** Learning rate at the end of the cosine. */
+  /** Learning rate at the end of the cosine (or the poly decay). */
   minLr: number;
+  /** mmcv's poly decay with linear warmup instead of the cosine; absent = cosine. */
+  poly?: PolyConfig | undefined;
 }
 
 /** `sparsity`: SLaK's dynamic sparse training (active when the model's `sparsity` > 0). */
@@ -102,6 +138,36 @@ export interface EvalConfig {
   bnRecalibration: { batches: number } | false;
 }
 
+/** `task: {kind: classification}` (the default when `task` is absent): one class per image. */
+export interface ClassificationTaskConfig {
+  /** Discriminator. */
+  kind: "classification";
+}
+
+/**
+ * `task: {kind: segmentation}`: the model's backbone (multi-scale outputs) with mmseg's UPerHead
+ * and auxiliary FCNHead, pixel cross-entropy, mIoU evaluation (lib/train/seg_run.ts). An "epoch"
+ * is `stepsPerEpoch` optimizer steps (mmseg's evaluation interval; the sampler cycles the training
+ * set endlessly, as mmseg's iteration-based runner).
+ */
+export interface SegmentationTaskConfig {
+  /** Discriminator. */
+  kind: "segmentation";
+  /** Optimizer steps per epoch: evaluation and checkpoint interval. */
+  stepsPerEpoch: number;
+  /** Backbone stages (0..3) feeding the heads. */
+  outIndices: number[];
+  /** The UPerHead. */
+  head: UperHeadConfig;
+  /** The auxiliary FCNHead (null: none). */
+  aux: FcnHeadConfig | null;
+  /** Evaluate with sliding windows as mmseg's `mode='slide'` (false: whole image). */
+  slidingWindow: boolean;
+}
+
+/** The task a run trains for. */
+export type TaskConfig = ClassificationTaskConfig | SegmentationTaskConfig;
+
 /** A parsed training config (defaults applied). */
 export interface TrainConfig {
   /** The model: registry name plus overrides. */
@@ -120,4 +186,6 @@ export interface TrainConfig {
   run: RunConfig;
   /** Reliable evaluation during training (absent = the default, recalibration on 16 batches). */
   eval?: EvalConfig | undefined;
+  /** The task (absent = classification; written only when given, so old run ids stay valid). */
+  task?: TaskConfig | undefined;
 }

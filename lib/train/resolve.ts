@@ -19,11 +19,13 @@ import type { ModelConfig } from "../config/model_config.ts";
 import { channelsOf, type DataConfig, imageSideOf } from "../data/config.ts";
 import { probeNpy } from "../data/npy_dataset.ts";
 import { SHAPES_CLASSES } from "../data/shapes.ts";
+import { SEG_SHAPES_CLASSES } from "../data/segmentation/generated.ts";
 import { stageMaps } from "../models/count.ts";
 import { resolveModel, variantConfig } from "../models/resolve.ts";
 import { ConfigError, DataError } from "../util/errors.ts";
 import { isObject } from "../util/guards.ts";
 import { TRAIN_OPEN_PATHS, type TrainConfig, TrainConfigSchema } from "./config.ts";
+import { checkTaskFits } from "./seg_config.ts";
 
 /** A validated training config plus the fully resolved model config. */
 export type ResolvedTrainConfig = TrainConfig & {
@@ -62,6 +64,13 @@ export function dataShape(data: DataConfig): { numClasses: number; inChannels: n
     }
     case "npy":
       return { numClasses: probeNpy(data).numClasses, inChannels };
+    case "seg_shapes":
+      return {
+        numClasses: data.labels === "foreground" ? 2 : SEG_SHAPES_CLASSES.length,
+        inChannels,
+      };
+    case "ade20k":
+      return { numClasses: data.numClasses, inChannels };
   }
 }
 
@@ -133,7 +142,10 @@ export function resolveTrainConfig(
     );
   }
   const list = toOverrides(overrides);
-  const base = validate(TrainConfigSchema, input, where) as unknown as Record<string, unknown>;
+  // A run folder's config.json (the resolved config) carries the derived `modelConfig`: it is
+  // re-derived below and must agree, so that a run can be repeated from its own record.
+  const { modelConfig: recorded, ...rest } = input;
+  const base = validate(TrainConfigSchema, rest, where) as unknown as Record<string, unknown>;
   const src = layerLabel(where, list);
   const config = validate(TrainConfigSchema, applyOverrides(base, list, TRAIN_OPEN_PATHS), src);
   const shape = dataShape(config.data);
@@ -157,7 +169,29 @@ export function resolveTrainConfig(
     modelWhere,
   );
   checkImageSize(config.data, src);
+  checkTaskFits(config, modelConfig, src);
+  const touchesModel = list.some((o) => o.path.length === 0 || o.path[0] === "model");
+  if (recorded !== undefined && !touchesModel) checkRecordedModel(recorded, modelConfig, where);
   return { ...config, modelConfig };
+}
+
+/** The `modelConfig` recorded in a run's config.json must be the one its model section resolves to. */
+function checkRecordedModel(recorded: unknown, derived: ModelConfig, where: string): void {
+  const want: Record<string, unknown> = { ...derived };
+  const differing = isObject(recorded)
+    ? Object.keys({ ...recorded, ...want }).filter((k) =>
+      JSON.stringify(recorded[k]) !== JSON.stringify(want[k])
+    )
+    : ["(not a mapping)"];
+  if (differing.length > 0) {
+    throw new ConfigError(
+      `${where}: modelConfig (the recorded resolved model) differs from what model ` +
+        `{name, overrides} resolves to in ${
+          differing.join(", ")
+        }; the registry defaults may have ` +
+        `changed since the run: copy those fields into model.overrides, or delete modelConfig`,
+    );
+  }
 }
 
 /**

@@ -20,7 +20,7 @@ import type { Batch, Dataset } from "../data/types.ts";
 import { pruneRate } from "../sparse/mod.ts";
 import { ConfigError } from "../util/errors.ts";
 import { type EvalResult, STATE_VERSION, type TrainState } from "./checkpoint.ts";
-import { evalConfigOf } from "./config.ts";
+import { evalConfigOf, segTaskOf } from "./config.ts";
 import { evaluateDuringTraining } from "./mid_eval.ts";
 import { checkInitState, initProvenance, readInitState } from "./init_state.ts";
 import type { ResolvedTrainConfig } from "./resolve.ts";
@@ -55,6 +55,9 @@ export async function trainRun(
   config: ResolvedTrainConfig,
   opts: TrainRunOptions,
 ): Promise<TrainResult> {
+  if (segTaskOf(config) !== null) {
+    throw new ConfigError("task.kind segmentation: train it with trainTaskRun (seg_run.ts)");
+  }
   const wallStart = performance.now();
   const initFile = config.run.init;
   if (initFile !== undefined) {
@@ -92,6 +95,7 @@ function planSteps(config: ResolvedTrainConfig, loader: Loader, ds: Dataset) {
     minLr: config.schedule.minLr,
     totalSteps,
     warmupSteps: warmupSteps(config.schedule.warmupEpochs, stepsPerEpoch),
+    ...(config.schedule.poly ? { poly: config.schedule.poly } : {}),
   };
   return { stepsPerEpoch, totalSteps, sched };
 }

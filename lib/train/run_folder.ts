@@ -24,6 +24,22 @@ import {
   type TrainRunOptions,
 } from "./run_types.ts";
 import type { Trainer } from "./trainer.ts";
+import type { SegEpochRecord, SegTrainResult } from "./seg_types.ts";
+import type { HostTensor } from "../io/mod.ts";
+import type { Model } from "../models/model.ts";
+
+/**
+ * What a checkpoint is taken from: a {@link Trainer} or the segmentation trainer. `weightsFile`,
+ * when present, gives the weights file's content (default: the model's official state_dict).
+ */
+export type CheckpointSource =
+  & Pick<Trainer, "firstNonFiniteState" | "scalars" | "liveTensors" | "model">
+  & {
+    sparse: { masks: ReadonlyMap<string, Uint8Array> } | null;
+    weightsFile?: () => Promise<
+      { model: Model; state: Map<string, HostTensor>; metadata: Record<string, string> }
+    >;
+  };
 
 /** The config as written to config.json (key order stable). */
 function configJson(config: ResolvedTrainConfig): string {
@@ -136,7 +152,7 @@ export class RunFolder {
   }
 
   /** Appends one record to metrics.jsonl; returns the bytes written. */
-  async appendMetrics(rec: MetricsRecord): Promise<number> {
+  async appendMetrics(rec: MetricsRecord | SegEpochRecord): Promise<number> {
     const line = new TextEncoder().encode(JSON.stringify(rec) + "\n");
     await Deno.writeFile(this.files.metrics, line, { append: true });
     return line.length;
@@ -163,7 +179,7 @@ export class RunFolder {
    * @throws NonFiniteError (nothing written) when a parameter, buffer, moment or EMA tensor holds
    *   a NaN or Inf
    */
-  async checkpoint(trainer: Trainer, st: TrainState, best: boolean): Promise<void> {
+  async checkpoint(trainer: CheckpointSource, st: TrainState, best: boolean): Promise<void> {
     const bad = await trainer.firstNonFiniteState();
     if (bad !== null) {
       throw new NonFiniteError(
@@ -173,8 +189,10 @@ export class RunFolder {
     }
     Object.assign(st, trainer.scalars());
     const extra = { "slak.step": String(st.step), "slak.epoch": String(st.completedEpochs) };
-    await writeWeightsFile(this.files.last, trainer.model, extra);
-    if (best) await writeWeightsFile(this.files.best, trainer.model, extra);
+    const w = trainer.weightsFile ? await trainer.weightsFile() : null;
+    const meta = { ...extra, ...w?.metadata };
+    await writeWeightsFile(this.files.last, w?.model ?? trainer.model, meta, w?.state);
+    if (best) await writeWeightsFile(this.files.best, w?.model ?? trainer.model, meta, w?.state);
     await writeState(
       this.files.state,
       st,
@@ -187,7 +205,7 @@ export class RunFolder {
   }
 
   /** Writes meta.json with its end time, then result.json (whose presence means done). */
-  async finish(result: TrainResult): Promise<void> {
+  async finish(result: TrainResult | SegTrainResult): Promise<void> {
     this.#meta.end = new Date().toISOString();
     await writeJsonAtomic(this.files.meta, this.#meta);
     await writeJsonAtomic(this.files.result, result);

@@ -1,7 +1,8 @@
 /**
  * The learning-rate schedule of the official ConvNeXt/SLaK `cosine_scheduler`, indexed by
  * optimizer step: `warmup` steps of `linspace(0, lr, warmup)`, then a per-step cosine from `lr` to
- * `minLr` over the remaining steps.
+ * `minLr` over the remaining steps; or, with `poly`, mmcv's poly policy with linear warmup
+ * (mmsegmentation's schedules).
  *
  * @module
  */
@@ -16,6 +17,30 @@ export interface LrSchedule {
   totalSteps: number;
   /** Warmup optimizer steps (official: warmup_epochs × steps per epoch). */
   warmupSteps: number;
+  /** mmcv's poly decay with linear warmup instead (see {@link polyLrAt}); absent = cosine. */
+  poly?: { power: number; warmupRatio: number } | undefined;
+}
+
+/**
+ * mmcv's `PolyLrUpdaterHook` with `warmup='linear'`, by iteration i (0-based):
+ * regular = (lr − minLr)·(1 − i/T)^power + minLr; for i < W the regular lr times
+ * 1 − (1 − i/W)·(1 − warmupRatio).
+ *
+ * @example
+ * ```ts
+ * const s = { lr: 1, minLr: 0, totalSteps: 10, warmupSteps: 2, poly: { power: 1, warmupRatio: 0 } };
+ * polyLrAt(0, s); // 0 (warmup starts at ratio · regular)
+ * polyLrAt(1, s); // 0.45 = 0.9 · (1 − 0.5)
+ * polyLrAt(5, s); // 0.5
+ * ```
+ */
+export function polyLrAt(i: number, s: LrSchedule): number {
+  const p = s.poly ?? { power: 1, warmupRatio: 1 };
+  const t = Math.min(i, s.totalSteps);
+  const regular = (s.lr - s.minLr) * (1 - t / s.totalSteps) ** p.power + s.minLr;
+  if (i >= s.warmupSteps) return regular;
+  const k = (1 - i / s.warmupSteps) * (1 - p.warmupRatio);
+  return regular * (1 - k);
 }
 
 /**
@@ -32,6 +57,7 @@ export interface LrSchedule {
  * ```
  */
 export function lrAt(i: number, s: LrSchedule): number {
+  if (s.poly !== undefined) return polyLrAt(i, s);
   const w = Math.min(s.warmupSteps, s.totalSteps);
   if (i < w) return w === 1 ? 0 : (s.lr * i) / (w - 1);
   const n = s.totalSteps - w;

@@ -112,3 +112,24 @@ Deno.test("images too small for the network are a ConfigError naming the data fi
   checkImageSize(folder(32), "w");
   checkImageSize(DataConfigSchema.parse({ kind: "cifar", path: "/x" }), "w");
 });
+
+Deno.test("a run's config.json (resolved, with modelConfig) resolves to itself; a changed modelConfig is refused", () => {
+  const first = resolveTrainConfig(
+    {
+      model: { name: "slak_nano", overrides: { depths: [1, 1, 1, 1], dims: [8, 16, 32, 64] } },
+      data: { kind: "shapes", size: 32, trainSize: 64, testSize: 32 },
+    },
+    "inline",
+  );
+  const recorded = JSON.parse(JSON.stringify(first));
+  assert.deepEqual(resolveTrainConfig(recorded, "config.json"), first);
+  assert.equal(
+    resolveTrainConfig(recorded, "config.json", ["optimizer.lr=0.01"]).optimizer.lr,
+    0.01,
+  );
+  const changed = { ...recorded, modelConfig: { ...recorded.modelConfig, dims: [9, 16, 32, 64] } };
+  assert.throws(
+    () => resolveTrainConfig(changed, "config.json"),
+    (e: unknown) => e instanceof ConfigError && /modelConfig .* in dims/.test(e.message),
+  );
+});

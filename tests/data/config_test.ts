@@ -29,7 +29,10 @@ Deno.test("DataConfigSchema fills dataset-appropriate defaults", () => {
     path: "/x",
     augment: { flip: false },
   });
-  assert.deepEqual(partial.augment, { crop: null, flip: false });
+  assert.deepEqual(partial.kind === "imagefolder" ? partial.augment : null, {
+    crop: null,
+    flip: false,
+  });
 });
 
 Deno.test("resolveDataConfig() picks normalization per data set and variant", () => {

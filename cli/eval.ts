@@ -13,7 +13,7 @@ import { Command, Option } from "commander";
 import type { ModelConfig } from "../lib/config/model_config.ts";
 import { openEvalFolder } from "../lib/data/eval_folder.ts";
 import { DEFAULT_CROP_PCT, type EvalTransform } from "../lib/data/eval_transform.ts";
-import { resolveDataConfig, type ResolvedDataConfig } from "../lib/data/config.ts";
+import { isSegData, resolveDataConfig, type ResolvedDataConfig } from "../lib/data/config.ts";
 import { openDataset } from "../lib/data/open_dataset.ts";
 import { RESAMPLE_FILTERS, type ResampleFilter } from "../lib/data/pil_resize.ts";
 import type { Dataset } from "../lib/data/types.ts";
@@ -48,6 +48,7 @@ import {
   threadsOption,
 } from "./_common.ts";
 import { dataConfigFromSpec } from "./_data_spec.ts";
+import { evalSegmentation } from "./_eval_seg.ts";
 import { addToTally, newTally, tallyResult } from "./_eval_tally.ts";
 import { modelForWeights } from "./_model_source.ts";
 import { fmtTime, pct, StatusLine } from "./_progress.ts";
@@ -171,6 +172,10 @@ export function evalCommand() {
         "(kind=imagefolder,path=DIR[,size=224]); ImageFolder reads DIR/val",
     )
     .option("--config <file>", "YAML/JSON file of model fields")
+    .option(
+      "--train-config <file>",
+      "segmentation data: the run's training config (config.json), whose task builds the heads",
+    )
     .option("--set <path=value>", "override a model field (repeatable)", collect, [] as string[])
     .option(
       "--ema",
@@ -196,6 +201,10 @@ export function evalCommand() {
     .action(async (modelName, opts) => {
       if (opts.logits !== undefined) probeWritable(opts.logits);
       const dc = resolveDataConfig(await dataConfigFromSpec(opts.data), "--data");
+      if (isSegData(dc)) {
+        await selectBackend(opts.backend, opts);
+        return await evalSegmentation(dc, opts);
+      }
       const { config, weights } = await modelForWeights(modelName, opts.weights, opts);
       const data = await openEvalData(dc, {
         cropPct: opts.cropPct,

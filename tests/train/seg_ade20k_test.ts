@@ -14,6 +14,7 @@ import { loadSegCheckpoint, segEvaluate } from "../../lib/train/seg_eval.ts";
 import { trainTaskRun } from "../../lib/train/seg_run.ts";
 import type { SegTrainResult } from "../../lib/train/seg_types.ts";
 import { withTempDir, writeAdeTree } from "../data/segmentation/_helpers.ts";
+import { runCli } from "../cli/_run.ts";
 
 const SEG_SMOKE = new URL("../../configs/train/seg_smoke.yaml", import.meta.url).pathname;
 
@@ -51,5 +52,28 @@ Deno.test({
       } finally {
         disposeSegModel(model);
       }
+      // the same through `slak eval`, which takes the run's config.json for the heads
+      const data = `{kind: ade20k, path: "${dir}/ade", scale: 0.0625, numClasses: 4}`;
+      const weights = `${dir}/run/checkpoints/last.safetensors`;
+      const cli = await runCli([
+        "eval",
+        "--weights",
+        weights,
+        "--data",
+        data,
+        "--train-config",
+        `${dir}/run/config.json`,
+        "--backend",
+        "cpu",
+        "--json",
+        "--quiet",
+      ]);
+      assert.equal(cli.code, 0, cli.stderr);
+      const got = JSON.parse(cli.stdout);
+      assert.equal(got.images, 3);
+      assert.ok(Math.abs(got.mIoU - r.miou) < 1e-9, `${got.mIoU} vs ${r.miou}`);
+      const missing = await runCli(["eval", "--weights", weights, "--data", data, "--quiet"]);
+      assert.equal(missing.code, 64, missing.stderr);
+      assert.match(missing.stderr, /--train-config/);
     }),
 });

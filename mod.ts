@@ -126,14 +126,22 @@ export {
   resolveTrainConfig,
 } from "./lib/train/resolve.ts";
 export type {
+  ClassificationTaskConfig,
+  EvalConfig,
+  LayerDecayConfig,
   OptimizerConfig,
+  PolyConfig,
   RegularizationConfig,
   RunConfig,
   ScheduleConfig,
+  SegmentationTaskConfig,
   SparsityConfig,
+  TaskConfig,
   TrainConfig,
   TrainModelConfig,
 } from "./lib/train/config_types.ts";
+export type { BestMeasure } from "./lib/train/mid_eval.ts";
+export type { FcnHeadConfig, UperHeadConfig } from "./lib/models/segmentation/config.ts";
 export { AdamW, type AdamWOptions } from "./lib/train/adamw.ts";
 export type { Sparse } from "./lib/train/sparse_state.ts";
 export {
@@ -193,8 +201,10 @@ export type {
   ImageFolderConfig,
   NpyConfig,
   PathfinderConfig,
+  SegShapesConfig,
   ShapesConfig,
 } from "./lib/data/config_types.ts";
+export type { Ade20kConfig, SegDataConfig } from "./lib/data/config_types.ts";
 export type {
   BasicTrainTransform,
   PaperTrainTransform,

@@ -37,7 +37,7 @@ function nchwOf(src: Uint8Array | Float32Array): Float32Array {
   return out;
 }
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+async function withDir(fn: (dir: string) => void | Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "slak-npy-" });
   try {
     await fn(dir);
@@ -216,7 +216,7 @@ Deno.test("npy data set: clear errors for missing files, shapes, dtypes and fiel
 });
 
 Deno.test("npy data set in a training config: classes and channels from the arrays", async () => {
-  await withDir(async (dir) => {
+  await withDir((dir) => {
     const side = (n: number) => {
       const x = write(`${dir}/x${n}.npy`, {
         dtype: "uint8",

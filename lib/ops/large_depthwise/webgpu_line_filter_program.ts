@@ -77,9 +77,11 @@ export class LineFilterPartialProgram implements WebGPUProgram {
       for (let o = o0; o < o1; o++) product.push(`a${t} = fma(x${o + t - v.pA}, d${o}, a${t});`);
     }
     const total = g.kh * g.kw * g.c;
+    // Taps that reach no output of the line get explicit zeros: the partials buffer may be a
+    // reused one holding old data.
     const stores = Array.from(
-      { length: u1 - u0 },
-      (_, j) => `result[pb + ${((u0 + j) * v.wA) / vec}] = a${u0 + j};`,
+      { length: v.kA },
+      (_, t) => `result[pb + ${(t * v.wA) / vec}] = ${t >= u0 && t < u1 ? `a${t}` : `${T}(0.0)`};`,
     ).join("\n");
     return `
     // dW partial sums, line form: invocation = (${vec} channel(s), tap row fb, chunk of

@@ -12,11 +12,11 @@ Deno.test("deno.json has the fields `deno publish` needs, and its version is the
   assert.match(cfg.name, /^@[a-z0-9-]+\/[a-z0-9-]+$/);
   assert.equal(cfg.version, VERSION);
   assert.equal(cfg.license, "MIT");
-  assert.deepEqual(Object.keys(cfg.exports).sort(), [".", "./cli", "./tf"]);
+  assert.deepEqual(Object.keys(cfg.exports).sort(), [".", "./cli", "./tf", "./web"]);
   for (const target of Object.values(cfg.exports) as string[]) {
     assert.ok(Deno.statSync(`${ROOT}${target}`).isFile, target);
   }
-  for (const f of ["LICENSE", "CITATION.cff", "README.md", "lib/", "cli/", "configs/"]) {
+  for (const f of ["LICENSE", "CITATION.cff", "README.md", "web.ts", "lib/", "cli/", "configs/"]) {
     assert.ok(cfg.publish.include.includes(f), `publish.include lacks ${f}`);
   }
 });

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { threadCount } from "../lib/ops/_threads/pool.ts";
 import { Command, Option } from "commander";
 import { loadText, machineLoad, torchEnv } from "./_bench_env.ts";
 import { tf } from "../lib/tf.ts";
@@ -31,8 +32,6 @@ async function adapterDescription(backend: string): Promise<string> {
 }
 
 const TORCH_KERNELS = new URL("../bench/torch_kernels.py", import.meta.url).pathname;
-/** Threads our cpu kernels compute with (one JS thread; no intra-op threads yet). */
-const OUR_THREADS = 1;
 
 /** The `kernels` subcommand (mounted as `slak bench kernels`). */
 export function benchKernelsCommand() {
@@ -64,7 +63,7 @@ export function benchKernelsCommand() {
       let torch: TorchFile | undefined;
       let torchNote = "";
       if (opts.torch === "auto") {
-        const te = await torchEnv(opts.python, OUR_THREADS);
+        const te = await torchEnv(opts.python, threadCount());
         torchNote = te.note;
         console.error(`running bench/torch_kernels.py: ${torchNote}; ${loadText()}`);
         const args = [
@@ -74,7 +73,7 @@ export function benchKernelsCommand() {
           "--rounds",
           String(opts.rounds),
         ];
-        args.push("--threads", String(OUR_THREADS));
+        args.push("--threads", String(threadCount()));
         if (opts.shapes) args.push("--shapes", opts.shapes);
         const r = await new Deno.Command(opts.python, { args, env: te.env, stdout: "piped" })
           .output().catch((e: Error) => {
@@ -115,7 +114,7 @@ export function benchKernelsCommand() {
         torch: torch
           ? { version: torch.torch, threads: torch.threads, note: torchNote }
           : undefined,
-        ourThreads: OUR_THREADS,
+        ourThreads: threadCount(),
         load: machineLoad(),
       };
       if (opts.json) {
@@ -126,11 +125,11 @@ export function benchKernelsCommand() {
         `backend ${backend} | adapter ${adapter} | Deno ${meta.deno} | tfjs ${meta.tfjs} | ` +
           `batch ${opts.batchSize} | program ${opts.program} | ${opts.rounds} rounds (median, min)` +
           (torch ? ` | PyTorch ${torch.torch}, ${torch.threads} threads` : "") +
-          ` | ours ${OUR_THREADS} thread | ${loadText()}`,
+          ` | ours ${threadCount()} thread | ${loadText()}`,
       );
-      if (torch && torch.threads !== OUR_THREADS) {
+      if (torch && torch.threads !== threadCount()) {
         console.log(
-          `note: PyTorch ran with ${torch.threads} threads, ours with ${OUR_THREADS}: ` +
+          `note: PyTorch ran with ${torch.threads} threads, ours with ${threadCount()}: ` +
             `not like with like (use --torch auto)`,
         );
       }

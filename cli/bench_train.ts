@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { threadCount } from "../lib/ops/_threads/pool.ts";
 import { Command } from "commander";
 import { type BenchTrainResult, benchTrainStep } from "../lib/train/bench.ts";
 import { loadText, type MachineLoad, machineLoad, torchEnv } from "./_bench_env.ts";
@@ -22,9 +23,6 @@ import {
 } from "./_common.ts";
 
 const TORCH_SCRIPT = new URL("../bench/torch_train.py", import.meta.url).pathname;
-
-/** Threads our cpu backend computes with (one JS thread; no intra-op threads yet). */
-const OUR_THREADS = 1;
 
 interface TorchRow {
   model: string;
@@ -81,9 +79,8 @@ export function benchTrainCommand() {
     .option("--python <exe>", "Python with torch for the baseline", "/usr/bin/python3")
     .option(
       "--torch-threads <n>",
-      "PyTorch threads (default: ours, 1 on the cpu backend; another value is not like with like)",
+      "PyTorch threads (default: ours, --threads; another value is not like with like)",
       positiveInt("--torch-threads"),
-      OUR_THREADS,
     )
     .option("--official <dir>", "checkout of VITA-Group/SLaK for the PyTorch SLaK model")
     .option("--no-torch", "skip the PyTorch baseline")
@@ -108,9 +105,9 @@ export function benchTrainCommand() {
       let torch: TorchRow[] | string = "skipped (--no-torch)";
       let torchNote = "";
       if (opts.torch) {
-        const threads = opts.torchThreads;
+        const threads = opts.torchThreads ?? threadCount();
         const te = await torchEnv(opts.python, threads);
-        torchNote = te.note + (threads !== OUR_THREADS ? ` (ours: ${OUR_THREADS} thread)` : "");
+        torchNote = te.note + (threads !== threadCount() ? ` (ours: ${threadCount()} thread)` : "");
         info(flags, `timing the same models in PyTorch: ${torchNote} ...`);
         torch = await torchTimes(opts.python, models, {
           batch: opts.batchSize,
@@ -125,7 +122,7 @@ export function benchTrainCommand() {
         const t = typeof torch === "string" ? undefined : torch.find((x) => x.model === r.model);
         return {
           ...r,
-          threads: OUR_THREADS,
+          threads: threadCount(),
           torch: t ? { msPerStep: t.msPerStep, imgPerSec: t.imgPerSec, threads: t.threads } : null,
           ratio: t ? r.msPerStep / t.msPerStep : null,
           torchLoad,

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { restoreRngStreams, rngStreams, rngStreamStates } from "./rng_streams.ts";
 import type { SegBatch } from "../data/segmentation/dataset.ts";
 import type { Model } from "../models/model.ts";
 import {
@@ -31,7 +32,6 @@ import { exportSegStateDict, loadBackboneCheckpoint } from "../models/segmentati
 import type { HostTensor } from "../io/mod.ts";
 import { addSame } from "../ops/mod.ts";
 import { tf } from "../tf.ts";
-import { Rng } from "../util/rng.ts";
 import { AdamW } from "./adamw.ts";
 import { assignAll, hostCopies, type StateTensors } from "./checkpoint.ts";
 import type { LayerDecayConfig, OptimizerConfig } from "./config_types.ts";
@@ -105,11 +105,7 @@ export class SegTrainer {
       weightDecay: config.optimizer.weightDecay,
       ...(ld ? { lrScales: layerDecayScales(this.#params.keys(), ld) } : {}),
     });
-    this.rng = {
-      dropout: Rng.stream(config.seed, "dropout"),
-      mix: Rng.stream(config.seed, "mix"),
-      mask: Rng.stream(config.seed, "mask"),
-    };
+    this.rng = rngStreams(config.seed);
   }
 
   /** Builds the model and optimizer, then restores `opts.state` or loads `opts.init`. */
@@ -159,11 +155,7 @@ export class SegTrainer {
     if (state.masks.size > 0) this.#setMasks(new Map(state.masks));
     this.adam.t = state.adamT;
     this.stepCount = state.step;
-    this.rng = {
-      dropout: new Rng(state.rng.dropout),
-      mix: new Rng(state.rng.mix),
-      mask: new Rng(state.rng.mask),
-    };
+    this.rng = restoreRngStreams(state.rng);
   }
 
   /** The state's scalars (step, AdamW counter, Rng streams). */
@@ -171,11 +163,7 @@ export class SegTrainer {
     return {
       step: this.stepCount,
       adamT: this.adam.t,
-      rng: {
-        dropout: this.rng.dropout.state(),
-        mix: this.rng.mix.state(),
-        mask: this.rng.mask.state(),
-      },
+      rng: rngStreamStates(this.rng),
     };
   }
 

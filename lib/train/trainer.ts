@@ -37,11 +37,11 @@
  *
  * @module
  */
+import { restoreRngStreams, rngStreams, rngStreamStates } from "./rng_streams.ts";
 import type { Dataset } from "../data/types.ts";
 import { buildModel, disposeModel, type Model } from "../models/model.ts";
 import { densityByLayer, isUpdateStep, pruneRate, sparseEmaUpdate } from "../sparse/mod.ts";
 import { tf } from "../tf.ts";
-import { Rng } from "../util/rng.ts";
 import { AdamW } from "./adamw.ts";
 import { assignAll, type EvalResult, hostCopies, type StateTensors } from "./checkpoint.ts";
 import { type DensityReport, densityReport } from "./density_report.ts";
@@ -108,11 +108,7 @@ export class Trainer {
       eps: config.optimizer.eps,
       weightDecay: config.optimizer.weightDecay,
     });
-    this.rng = {
-      dropout: Rng.stream(seed, "dropout"),
-      mix: Rng.stream(seed, "mix"),
-      mask: Rng.stream(seed, "mask"),
-    };
+    this.rng = rngStreams(seed);
     this.#modelVars = new Map<string, tf.Tensor>([...this.model.params, ...this.model.buffers]);
     const copy = config.regularization.emaDecay === null ? null : emaCopy(this.model);
     this.ema = copy?.vars ?? null;
@@ -176,11 +172,7 @@ export class Trainer {
     }
     this.adam.t = state.adamT;
     this.stepCount = state.step;
-    this.rng = {
-      dropout: new Rng(state.rng.dropout),
-      mix: new Rng(state.rng.mix),
-      mask: new Rng(state.rng.mask),
-    };
+    this.rng = restoreRngStreams(state.rng);
   }
 
   /** The state's scalars (step, AdamW counter, Rng streams). */
@@ -188,11 +180,7 @@ export class Trainer {
     return {
       step: this.stepCount,
       adamT: this.adam.t,
-      rng: {
-        dropout: this.rng.dropout.state(),
-        mix: this.rng.mix.state(),
-        mask: this.rng.mask.state(),
-      },
+      rng: rngStreamStates(this.rng),
     };
   }
 

@@ -22,6 +22,8 @@ import { SPARSE_TAPS_WEBGPU_KERNELS } from "./sparse_taps/webgpu_kernel.ts";
 import { FUSED_ADD_CPU_KERNELS, FUSED_ADD_GRADS } from "./fused_add/mod.ts";
 import { PATCHES_CPU_KERNELS, PATCHES_GRAD } from "./patchify/mod.ts";
 import { installSameShapeAdd } from "./same_shape_add/mod.ts";
+import { installFastBinary } from "./broadcast_binary/mod.ts";
+import { installFastLayout } from "./cpu_layout/mod.ts";
 
 /** Backends our kernels exist for. */
 export type OpsBackend = "cpu" | "webgpu";
@@ -87,5 +89,9 @@ export function registerOps(
   for (const grad of GRADS) {
     if (target.getGradient(grad.kernelName) === undefined) target.registerGradient(grad);
   }
-  if (backends.includes("cpu") && target === tf) installSameShapeAdd();
+  if (backends.includes("cpu") && target === tf) {
+    installSameShapeAdd(); // before installFastBinary, whose wrapper goes outside it
+    installFastBinary();
+    installFastLayout();
+  }
 }

@@ -15,6 +15,7 @@
 import { tf } from "../../tf.ts";
 import { cpuBackend } from "../_cpu/backend.ts";
 import { fusedCpu } from "../_cpu/fused_switch.ts";
+import { type FastPath, overrideCpuKernel } from "../_cpu/kernel_override.ts";
 
 let enabled = true;
 let taken = 0;
@@ -45,40 +46,32 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-/** Marks a kernel function as our wrapper (so installing twice does not wrap twice). */
-const WRAPPED = Symbol.for("slak.sameShapeAdd");
+/** The fast path: same-shape float32 operands, else `undefined` (tfjs's kernel runs). */
+const sameShapeAdd: FastPath = (args) => {
+  const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
+  if (
+    !enabled || !fusedCpu() || a === undefined || b === undefined || a.dtype !== "float32" ||
+    b.dtype !== "float32" || !sameShape(a.shape, b.shape)
+  ) {
+    return undefined;
+  }
+  const cpu = cpuBackend(args.backend);
+  const av = cpu.readSync(a.dataId);
+  const bv = cpu.readSync(b.dataId);
+  if (!(av instanceof Float32Array) || !(bv instanceof Float32Array) || av.length !== bv.length) {
+    return undefined;
+  }
+  taken++;
+  return cpu.makeTensorInfo(a.shape.slice(), "float32", addSameShapeArrays(av, bv));
+};
 
-type Wrapped = tf.KernelFunc & { [WRAPPED]?: true };
-
-/** The wrapper around tfjs-cpu's Add kernel function `base`. */
-export function sameShapeAddKernel(base: tf.KernelFunc): tf.KernelFunc {
-  const f: Wrapped = (args) => {
-    const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
-    if (
-      enabled && fusedCpu() && a !== undefined && b !== undefined && a.dtype === "float32" &&
-      b.dtype === "float32" && sameShape(a.shape, b.shape)
-    ) {
-      const cpu = cpuBackend(args.backend);
-      const av = cpu.readSync(a.dataId);
-      const bv = cpu.readSync(b.dataId);
-      if (av instanceof Float32Array && bv instanceof Float32Array && av.length === bv.length) {
-        taken++;
-        return cpu.makeTensorInfo(a.shape.slice(), "float32", addSameShapeArrays(av, bv));
-      }
-    }
-    return base(args);
-  };
-  f[WRAPPED] = true;
-  return f;
-}
+/** Marks our wrapper (so installing twice does not wrap twice). */
+const MARKER = Symbol.for("slak.sameShapeAdd");
 
 /**
  * Puts the fast path in front of the cpu backend's "Add" kernel of the toolkit's tfjs instance
  * (idempotent; a no-op when no cpu Add kernel is registered).
  */
 export function installSameShapeAdd(): void {
-  const config = tf.getKernel("Add", "cpu");
-  if (config === undefined || (config.kernelFunc as Wrapped)[WRAPPED]) return;
-  tf.unregisterKernel("Add", "cpu");
-  tf.registerKernel({ ...config, kernelFunc: sameShapeAddKernel(config.kernelFunc) });
+  overrideCpuKernel("Add", sameShapeAdd, MARKER);
 }

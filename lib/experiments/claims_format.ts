@@ -6,7 +6,8 @@
  */
 import type { ClaimResult } from "./verdicts.ts";
 
-function labels(m: Record<string, string>): string {
+/** Labels as they read in a claims table: "kernel=7, dataset=p" ("–" when none). */
+export function matchText(m: Record<string, string>): string {
   const e = Object.entries(m);
   return e.length ? e.map(([k, v]) => `${k}=${v}`).join(", ") : "–";
 }
@@ -20,13 +21,14 @@ function num(v: number | null, d: number, sign = false): string {
 const UNIT: Record<string, string> = { params: "M params", macs: "GMACs" };
 
 /** The difference cell: "+1.23 ± 0.80" (pp), "+0.40" (one pair), "−13.60 GMACs (exact)". */
-function diffCell(c: ClaimResult): string {
+export function diffCell(c: ClaimResult): string {
   if (c.mean === null) return "–";
   if (c.exact) return `${num(c.mean, 2, true)} ${UNIT[c.metric] ?? ""} (exact)`;
   return c.sd === null ? num(c.mean, 2, true) : `${num(c.mean, 2, true)} ± ${num(c.sd, 2)}`;
 }
 
-function intervalCell(c: ClaimResult): string {
+/** The interval cell: "[+0.12, +2.34]", or why there is none. */
+export function intervalCell(c: ClaimResult): string {
   if (c.exact) return "–";
   if (c.lo === null || c.hi === null) return c.note ?? "–";
   return `[${num(c.lo, 2, true)}, ${num(c.hi, 2, true)}]`;
@@ -64,9 +66,9 @@ export function renderClaimsMarkdown(claims: readonly ClaimResult[]): string {
   for (const c of claims) {
     const cells = [
       c.id,
-      labels(c.where),
-      labels(c.a),
-      labels(c.b),
+      matchText(c.where),
+      matchText(c.a),
+      matchText(c.b),
       c.expect,
       c.exact ? "exact" : String(c.n),
       diffCell(c),
@@ -117,9 +119,9 @@ export function renderClaimsCsv(claims: readonly ClaimResult[]): string {
     lines.push(
       [
         c.id,
-        labels(c.where),
-        labels(c.a),
-        labels(c.b),
+        matchText(c.where),
+        matchText(c.a),
+        matchText(c.b),
         c.expect,
         c.metric,
         c.n,

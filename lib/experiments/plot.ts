@@ -129,8 +129,11 @@ export function errorBarText(points: readonly PlotPoint[]): string {
     (single ? "; points with n = 1 have none" : "");
 }
 
+/** What {@link plotFigure} reads of a row: its labels and its metric over seeds. */
+export type PlotRow = Pick<TableRow, "labels" | "metric">;
+
 /** Describes the plot of `rows` (null when no row has a value at a numeric x). */
-export function plotFigure(rows: readonly TableRow[], opts: PlotOptions): PlotFigure | null {
+export function plotFigure(rows: readonly PlotRow[], opts: PlotOptions): PlotFigure | null {
   const pts = rows.filter((r) => r.metric && Number.isFinite(Number(r.labels[opts.x])));
   if (pts.length === 0) return null;
   const xs = [...new Set(pts.map((r) => Number(r.labels[opts.x])))].sort((a, b) => a - b);
@@ -138,8 +141,8 @@ export function plotFigure(rows: readonly TableRow[], opts: PlotOptions): PlotFi
     k !== opts.x && k !== opts.panel &&
     (k === opts.series || new Set(pts.map((r) => r.labels[k])).size > 1)
   );
-  const keyOf = (r: TableRow) => keys.map((k) => r.labels[k]).join(" · ");
-  const nameOf = (r: TableRow) =>
+  const keyOf = (r: PlotRow) => keys.map((k) => r.labels[k]).join(" · ");
+  const nameOf = (r: PlotRow) =>
     keys.map((k) => opts.names[k]?.[r.labels[k]!] ?? r.labels[k]).join(" · ");
   const legend: PlotFigure["legend"] = [];
   for (const r of pts) {
@@ -223,16 +226,25 @@ export function sweepPlot(
     yLabel: spec.metric === "miou" ? "mIoU (%)" : `${k === 5 ? "top-5" : "top-1"} accuracy (%)`,
     k,
     names,
-    chanceOf: (labels) => {
-      if (spec.metric === "miou") return null; // no chance level for mIoU
-      const run = plan.runs.find((r) =>
-        Object.entries(r.labels).every(([a, v]) => labels[a] === undefined || labels[a] === v)
-      );
-      const data = run?.config.data as ClassCountSource | undefined;
-      const classes = data ? classCountOf(data) : null;
-      return classes === null ? null : { percent: Math.min(1, k / classes) * 100, classes };
-    },
+    chanceOf: chanceOfPlan(spec, plan),
   });
+}
+
+/**
+ * The chance level (%) and class count of the runs of `plan` with given labels (labels the plan
+ * does not have are ignored), from their data kind; null for mIoU or an unknown class count.
+ */
+export function chanceOfPlan(spec: AblationSpec, plan: Plan): PlotOptions["chanceOf"] {
+  const k = spec.metric === "top5" ? 5 : 1;
+  return (labels) => {
+    if (spec.metric === "miou") return null; // no chance level for mIoU
+    const run = plan.runs.find((r) =>
+      Object.entries(r.labels).every(([a, v]) => labels[a] === undefined || labels[a] === v)
+    );
+    const data = run?.config.data as ClassCountSource | undefined;
+    const classes = data ? classCountOf(data) : null;
+    return classes === null ? null : { percent: Math.min(1, k / classes) * 100, classes };
+  };
 }
 
 function esc(s: string): string {
@@ -268,12 +280,14 @@ function panelSvg(
       `<text x="${L - 6}" y="${f(py(v) + 4)}" text-anchor="end">${fmtTick(v)}</text>`,
     );
   }
-  for (const x of fig.xs) {
-    out.push(
-      `<line x1="${f(px(x))}" x2="${f(px(x))}" y1="${B}" y2="${B + 5}" stroke="#333"/>`,
-      `<text x="${f(px(x))}" y="${B + 19}" text-anchor="middle">${x}</text>`,
-    );
-  }
+  // Many x values (e.g. evaluation steps): a tick at each, a number at every `every`-th.
+  const every = Math.ceil(fig.xs.length / 8);
+  fig.xs.forEach((x, i) => {
+    out.push(`<line x1="${f(px(x))}" x2="${f(px(x))}" y1="${B}" y2="${B + 5}" stroke="#333"/>`);
+    if (i % every === 0) {
+      out.push(`<text x="${f(px(x))}" y="${B + 19}" text-anchor="middle">${x}</text>`);
+    }
+  });
   out.push(
     `<line x1="${L}" x2="${R}" y1="${B}" y2="${B}" stroke="#333"/>`,
     `<line x1="${L}" x2="${L}" y1="${T}" y2="${B}" stroke="#333"/>`,

@@ -26,6 +26,8 @@ const FMT_IGNORE = "<!-- deno-fmt-ignore-file -->\n";
 /** Everything `slak table` produces. */
 export interface SweepTable {
   plan: Plan;
+  /** The spec judged: the saved definition, with the built-in claims when it predates claims. */
+  spec: AblationSpec;
   runs: RunRecord[];
   rows: TableRow[];
   /** Verdicts of the spec's claims (empty when it has none). */
@@ -77,7 +79,7 @@ export function buildTables(dir: string, opts: BuildTablesOptions = {}): SweepTa
   const csv = renderCsv(spec, plan, rows);
   const figure = sweepPlot(spec, plan, rows);
   const svg = figure ? plotSvg(figure) : null;
-  return { plan, runs, rows, claims, markdown, csv, svg: svg || null, files: [] };
+  return { plan, spec, runs, rows, claims, markdown, csv, svg: svg || null, files: [] };
 }
 
 /**

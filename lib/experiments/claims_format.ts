@@ -93,6 +93,21 @@ function csvCell(v: unknown): string {
   return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
+/** The CSV cells of a paired comparison: n, seeds, per-seed differences, mean, sd, interval. */
+export function pairedCells(
+  c: Pick<ClaimResult, "n" | "seeds" | "diffs" | "mean" | "sd" | "lo" | "hi">,
+): unknown[] {
+  return [
+    c.n,
+    c.seeds.join(" "),
+    c.diffs.map((d) => d.toFixed(4)).join(" "),
+    c.mean,
+    c.sd,
+    c.lo,
+    c.hi,
+  ];
+}
+
 /** claims.csv: one row per claim and free-axis combination (raw numbers). */
 export function renderClaimsCsv(claims: readonly ClaimResult[]): string {
   const head = [
@@ -124,13 +139,7 @@ export function renderClaimsCsv(claims: readonly ClaimResult[]): string {
         matchText(c.b),
         c.expect,
         c.metric,
-        c.n,
-        c.seeds.join(" "),
-        c.diffs.map((d) => d.toFixed(4)).join(" "),
-        c.mean,
-        c.sd,
-        c.lo,
-        c.hi,
+        ...pairedCells(c),
         c.exact,
         c.verdict,
         c.note,

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { diffCell, intervalCell, matchText } from "./claims_format.ts";
+import { diffCell, intervalCell, matchText, pairedCells } from "./claims_format.ts";
 import type { ClaimCurve, ClaimStep, CurvePoint, RowCurve, SweepCurve } from "./curve.ts";
 import type { Plateau } from "./plateau.ts";
 import type { Plan } from "./plan.ts";
@@ -292,13 +292,7 @@ export function renderCurveClaimsCsv(c: SweepCurve): string {
           f.expect,
           f.metric,
           s.step,
-          s.n,
-          s.seeds.join(" "),
-          s.diffs.map((d) => d.toFixed(4)).join(" "),
-          s.mean,
-          s.sd,
-          s.lo,
-          s.hi,
+          ...pairedCells(s),
           s.verdict,
           s.note,
         ].map(csvCell).join(","),

@@ -7,8 +7,13 @@
  *
  * @module
  */
-import { gelu, layerNorm, linear, patchifyConv, residualDropPath } from "../layers/mod.ts";
-import { channelAffine } from "../ops/mod.ts";
+import {
+  layerNorm,
+  linear,
+  type LinearOptions,
+  patchifyConv,
+  residualDropPath,
+} from "../layers/mod.ts";
 import { tf } from "../tf.ts";
 import type { Rng } from "../util/rng.ts";
 import type { ModelConfig } from "../config/model_config.ts";
@@ -50,11 +55,17 @@ function ln(parts: NetworkParts, prefix: string, x: tf.Tensor): tf.Tensor {
   );
 }
 
-function dense(parts: NetworkParts, prefix: string, x: tf.Tensor): tf.Tensor {
+function dense(
+  parts: NetworkParts,
+  prefix: string,
+  x: tf.Tensor,
+  opts: LinearOptions = {},
+): tf.Tensor {
   return linear(
     x,
     parts.param(`${prefix}.weight`) as tf.Tensor2D,
     parts.param(`${prefix}.bias`) as tf.Tensor1D,
+    opts,
   );
 }
 
@@ -78,11 +89,9 @@ function block(
     const p = `stages.${stage}.${index}`;
     let y: tf.Tensor = parts.largeKernel(x, stage, index);
     y = ln(parts, `${p}.norm`, y);
-    y = dense(parts, `${p}.pwconv1`, y);
-    y = gelu(y);
-    y = dense(parts, `${p}.pwconv2`, y);
-    const gamma = parts.optional(`${p}.gamma`);
-    if (gamma) y = channelAffine(y, gamma as tf.Tensor1D, null);
+    y = dense(parts, `${p}.pwconv1`, y, { gelu: true });
+    const gamma = parts.optional(`${p}.gamma`) as tf.Tensor1D | null | undefined;
+    y = dense(parts, `${p}.pwconv2`, y, { scale: gamma ?? null });
     const r = opts.training ? rate : 0;
     if (r > 0 && !opts.rng) throw new Error("forward(): training with drop path needs an rng");
     return residualDropPath(x, y as tf.Tensor4D, r, opts.rng);

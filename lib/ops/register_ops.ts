@@ -22,6 +22,7 @@ import { SPARSE_TAPS_WEBGPU_KERNELS } from "./sparse_taps/webgpu_kernel.ts";
 import { FUSED_ADD_CPU_KERNELS, FUSED_ADD_GRADS } from "./fused_add/mod.ts";
 import { PATCHES_CPU_KERNELS, PATCHES_GRAD } from "./patchify/mod.ts";
 import { installSameShapeAdd } from "./same_shape_add/mod.ts";
+import { LINEAR_CPU_KERNELS, LINEAR_GRAD } from "./linear/mod.ts";
 import { installFastBinary } from "./broadcast_binary/mod.ts";
 import { installFastLayout } from "./cpu_layout/mod.ts";
 
@@ -41,6 +42,7 @@ const KERNELS: Record<OpsBackend, tf.KernelConfig[]> = {
     ...SPARSE_TAPS_CPU_KERNELS,
     ...FUSED_ADD_CPU_KERNELS,
     ...PATCHES_CPU_KERNELS,
+    ...LINEAR_CPU_KERNELS,
   ],
   webgpu: [
     ...LARGE_DEPTHWISE_WEBGPU_KERNELS,
@@ -59,6 +61,7 @@ const GRADS: tf.GradConfig[] = [
   CHANNEL_AFFINE_GRAD,
   ...FUSED_ADD_GRADS,
   PATCHES_GRAD,
+  LINEAR_GRAD,
 ];
 
 /**

@@ -108,3 +108,36 @@ export function geluTrainWasm(x: Float32Array): [Float32Array, Float32Array] | n
   ex.geluTrain(src, dst, slope, Math.ceil(x.length / 4) * 4);
   return [readBack(ex, dst, x.length), readBack(ex, slope, x.length)];
 }
+
+/**
+ * Like {@link geluTrainWasm} (or {@link geluWasm} when `train` is false: no slope, `[y]`) over
+ * `count` values that `fill` writes straight into the module's input buffer (a view of exactly
+ * `count` floats), so a producer (a matmul epilogue adding its bias) needs no array of its own.
+ * The slope goes into `slopeOut` (at least `count` floats) when given. Null when the wasm path
+ * is unavailable (then `fill` is not called).
+ */
+export function geluWasmFilled(
+  count: number,
+  train: boolean,
+  fill: (dst: Float32Array) => void,
+  slopeOut?: Float32Array,
+): Float32Array[] | null {
+  const ex = module();
+  if (ex === null) return null;
+  const at = regions(ex, count, train ? 3 : 2);
+  if (at === null) return null;
+  const [src, dst, slope] = at as [number, number, number];
+  const padded = Math.ceil(count / 4) * 4;
+  const view = new Float32Array(ex.mem.buffer, src, padded);
+  fill(view.subarray(0, count));
+  view.fill(0, count);
+  if (!train) {
+    ex.gelu(src, dst, padded);
+    return [readBack(ex, dst, count)];
+  }
+  ex.geluTrain(src, dst, slope, padded);
+  const y = readBack(ex, dst, count);
+  if (slopeOut === undefined) return [y, readBack(ex, slope, count)];
+  slopeOut.set(new Float32Array(ex.mem.buffer, slope, count));
+  return [y, slopeOut];
+}

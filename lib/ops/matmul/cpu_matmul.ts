@@ -7,7 +7,7 @@
  * @module
  */
 import { matmulJs } from "./js_matmul.ts";
-import { matmulWasm } from "./wasm_matmul.ts";
+import { matmulWasm, matmulWasmInPlace } from "./wasm_matmul.ts";
 
 /** Products with fewer multiply-adds (m·k·n) than this stay on the JS loops (measured crossover). */
 export const WASM_MIN_MACS = 1024;
@@ -38,4 +38,26 @@ export function matmulCpu(
     if (c !== null) return c;
   }
   return matmulJs(a, b, m, k, n, transposeA, transposeB);
+}
+
+/**
+ * The same product as {@link matmulCpu}, but when the wasm kernel runs, C is returned as a view of
+ * the kernel memory (no copy; valid only until the next wasm kernel call), for fused epilogues
+ * that rewrite it in place before producing their own outputs. Otherwise a fresh array. Same
+ * values as `matmulCpu` bit for bit.
+ */
+export function matmulCpuScratch(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  transposeA: boolean,
+  transposeB: boolean,
+): Float32Array {
+  if (usesWasmMatmul(m, k, n)) {
+    const c = matmulWasmInPlace(a, b, m, k, n, transposeA, transposeB);
+    if (c !== null) return c;
+  }
+  return matmulCpu(a, b, m, k, n, transposeA, transposeB);
 }

@@ -11,9 +11,9 @@ import { tf } from "../../tf.ts";
 import { cpuBackend, f32, isCpuBackend } from "../_cpu/backend.ts";
 import { matmulCpu } from "./cpu_matmul.ts";
 
-export { matmulCpu, usesWasmMatmul, WASM_MIN_MACS } from "./cpu_matmul.ts";
+export { matmulCpu, matmulCpuScratch, usesWasmMatmul, WASM_MIN_MACS } from "./cpu_matmul.ts";
 export { matmulJs } from "./js_matmul.ts";
-export { matmulWasm, WASM_BLOCK, wasmMatmulSupport } from "./wasm_matmul.ts";
+export { matmulWasm, matmulWasmInPlace, WASM_BLOCK, wasmMatmulSupport } from "./wasm_matmul.ts";
 export { clearPackedOperands, packedOperandStats, withConstantOperands } from "./packed_b_cache.ts";
 
 /** Kernel name of the cpu matrix product. */

@@ -10,6 +10,8 @@
  *   `ldc` bytes and every tile is written whole (callers pad C to the panel grid).
  * - `compact(c, rows, rowBytes, ldc)`: moves rows of `rowBytes` from stride `ldc` to stride
  *   `rowBytes` in place (unpads C).
+ * - `pack(src, dst, kc, srcRow, panels, panelBytes)`: full NR-column panels of a row-major B
+ *   copied into the panel layout `gemm` reads (see {@link packFunction}).
  *
  * Every output sums p in order 0..k-1, so results are deterministic.
  *
@@ -248,12 +250,87 @@ export function compactFunction(): WasmFunction {
 }
 
 /**
- * Bytes of a module exporting `mem`, `gemm` (for the given register block) and `compact`; the
- * memory is imported (`env.mem`) when `imported` is given.
+ * `pack(src, dst, kc, srcRow, panels, panelBytes)`: copies `panels` full column panels of a
+ * row-major B (rows `srcRow` bytes apart, panel t starting at src + t·NR·4) into the p-major
+ * panel layout the `gemm` function reads (panel t at dst + t·panelBytes, NR floats per row p,
+ * kc rows), NV f32x4 per row.
+ */
+export function packFunction(nv: number): WasmFunction {
+  const nr = 4 * nv;
+  const [src, dst, kc, srcRow, panels, panelBytes] = [0, 1, 2, 3, 4, 5];
+  const [t, s, d, p] = [6, 7, 8, 9];
+  const row: number[] = [];
+  for (let v = 0; v < nv; v++) {
+    row.push(...get(d), ...get(s), ...simd(SIMD.v128Load, ...memarg(0, 16 * v)));
+    row.push(...simd(SIMD.v128Store, ...memarg(0, 16 * v)));
+  }
+  const body = [
+    ...i32(0),
+    ...set(t),
+    OP.block,
+    OP.blockVoid,
+    ...get(panels),
+    OP.i32Eqz,
+    OP.brIf,
+    0,
+    OP.loop,
+    OP.blockVoid, // panels
+    // s = src + t·nr·4, d = dst + t·panelBytes
+    ...get(src),
+    ...get(t),
+    ...i32(4 * nr),
+    OP.i32Mul,
+    OP.i32Add,
+    ...set(s),
+    ...get(dst),
+    ...get(t),
+    ...get(panelBytes),
+    OP.i32Mul,
+    OP.i32Add,
+    ...set(d),
+    ...get(kc),
+    ...set(p),
+    OP.loop,
+    OP.blockVoid, // rows p
+    ...row,
+    ...addLocal(s, srcRow),
+    ...addConst(d, 4 * nr),
+    ...get(p),
+    ...i32(1),
+    OP.i32Sub,
+    OP.localTee,
+    ...uleb(p),
+    OP.brIf,
+    0,
+    OP.end,
+    ...get(t),
+    ...i32(1),
+    OP.i32Add,
+    OP.localTee,
+    ...uleb(t),
+    ...get(panels),
+    OP.i32Ne,
+    OP.brIf,
+    0,
+    OP.end,
+    OP.end,
+  ];
+  return {
+    name: "pack",
+    params: [VAL.i32, VAL.i32, VAL.i32, VAL.i32, VAL.i32, VAL.i32],
+    results: [],
+    locals: [VAL.i32, VAL.i32, VAL.i32, VAL.i32],
+    body,
+  };
+}
+
+/**
+ * Bytes of a module exporting `mem`, `gemm` (for the given register block), `compact` and
+ * `pack`; the memory is imported (`env.mem`) when `imported` is given.
  */
 export function gemmModuleBytes(
   shape: GemmKernelShape,
   imported?: ImportedMemory,
 ): Uint8Array<ArrayBuffer> {
-  return wasmModule([gemmFunction(shape), compactFunction()], 1, imported);
+  return wasmModule([gemmFunction(shape), compactFunction(), packFunction(shape.nv)], 1, imported);
 }

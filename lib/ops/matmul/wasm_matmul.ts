@@ -39,9 +39,22 @@ export function wasmMatmulSupport(): { simd: boolean; fma: boolean } {
   return { simd: fma || kernelInstance(spec(WASM_BLOCK, false)) !== null, fma };
 }
 
+let wasmPacking = true;
+
+/**
+ * Whether a row-major (not transposed) B is packed by the module's `pack` function (default) or
+ * by the JS loops; both give the same bytes (for tests and before/after timings). Returns the
+ * previous setting.
+ */
+export function useWasmPacking(on: boolean): boolean {
+  const was = wasmPacking;
+  wasmPacking = on;
+  return was;
+}
+
 /**
  * Packs rows [p0, p0+kc) of op(B) (k×n) into ceil(n/nr) panels of kc×nr floats at dst[off..],
- * zero-padding the columns past n.
+ * zero-padding the columns past n; panels before `t0` are left alone.
  */
 function packB(
   nr: number,
@@ -53,9 +66,10 @@ function packB(
   transposeB: boolean,
   p0: number,
   kc: number,
+  t0 = 0,
 ): void {
   const np = Math.ceil(n / nr);
-  for (let t = 0; t < np; t++) {
+  for (let t = t0; t < np; t++) {
     const j0 = t * nr;
     const base = off + t * kc * nr;
     const cols = Math.min(nr, n - j0);
@@ -98,11 +112,39 @@ export function matmulWasm(
   fma = true,
   block: { mr: number; nv: number } = WASM_BLOCK,
 ): Float32Array | null {
+  if (m === 0 || n === 0 || k === 0) {
+    const usable = kernelInstance(spec(block, false)) !== null ||
+      (fma && kernelInstance(spec(block, true)) !== null);
+    return usable ? new Float32Array(m * n) : null;
+  }
+  const view = matmulWasmInPlace(a, b, m, k, n, transposeA, transposeB, fma, block);
+  if (view === null) return null;
+  const c = new Float32Array(m * n);
+  c.set(view);
+  return c;
+}
+
+/**
+ * Like {@link matmulWasm} but leaves C (row-major, m·n floats) in the kernel memory and returns a
+ * view of it instead of a copy: the view is valid only until the next wasm kernel call (or memory
+ * growth), so callers read or rewrite it at once (fused epilogues: bias, GELU). `null` when
+ * WebAssembly SIMD is unavailable, the operands do not fit, or m, n or k is 0.
+ */
+export function matmulWasmInPlace(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  transposeA: boolean,
+  transposeB: boolean,
+  fma = true,
+  block: { mr: number; nv: number } = WASM_BLOCK,
+): Float32Array | null {
   const chosen = fma && kernelInstance(spec(block, true)) !== null ? spec(block, true) : null;
   const sp = chosen ?? spec(block, false);
   if (kernelInstance(sp) === null) return null;
-  const c = new Float32Array(m * n);
-  if (m === 0 || n === 0 || k === 0) return c;
+  if (m === 0 || n === 0 || k === 0) return null;
   const mr = block.mr;
   const nr = 4 * block.nv;
   const np = Math.ceil(n / nr);
@@ -130,7 +172,22 @@ export function matmulWasm(
       packB(nr, dst, off + p0 * nPad, b, k, n, transposeB, p0, Math.min(kcMax, k - p0));
     }
   };
-  if (constantOperandsActive()) {
+  const ex = kernelInstance(sp)!;
+  if (!transposeB && wasmPacking && !constantOperandsActive()) {
+    // B row-major: one memcpy into the kernel memory, full panels packed by wasm, the last
+    // partial panel (n not a multiple of nr) by the JS loop
+    const rawOff = aOff + m * k + slack;
+    if (!ensureKernelBytes(4 * (rawOff + k * n))) return null;
+    const mem = kernelF32();
+    mem.set(b.subarray(0, k * n), rawOff);
+    const full = Math.floor(n / nr);
+    for (let kb = 0; kb < kBlocks; kb++) {
+      const p0 = kb * kcMax;
+      const kc = Math.min(kcMax, k - p0);
+      ex.pack!(4 * (rawOff + p0 * n), 4 * (bOff + p0 * nPad), kc, 4 * n, full, 4 * kc * nr);
+      if (full < np) packB(nr, mem, bOff + p0 * nPad, b, k, n, false, p0, kc, full);
+    }
+  } else if (constantOperandsActive()) {
     const packed = packedOperand(b, `${k} ${n} ${transposeB} ${nr} ${kcMax}`, () => {
       const dst = new Float32Array(nPad * k);
       packInto(dst, 0);
@@ -156,8 +213,6 @@ export function matmulWasm(
     4 * kcMax * nPad,
   ];
   runKernelJob(sp, TASK.gemmRows, args, mp, m * k * n);
-  const ex = kernelInstance(sp)!;
   if (nPad !== n) ex.compact!(4 * cOff, m, 4 * n, 4 * nPad);
-  c.set(kernelF32().subarray(cOff, cOff + m * n));
-  return c;
+  return kernelF32().subarray(cOff, cOff + m * n);
 }

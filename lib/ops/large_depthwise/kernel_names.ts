@@ -11,3 +11,7 @@ export const SLAK_DEPTHWISE = "SlakDepthwiseConv2d";
 export const SLAK_DEPTHWISE_BACKPROP_INPUT = "SlakDepthwiseConv2dBackpropInput";
 /** Filter gradient: inputs {x, dy}, attrs {filterShape} → dW [kh,kw,c,1]. */
 export const SLAK_DEPTHWISE_BACKPROP_FILTER = "SlakDepthwiseConv2dBackpropFilter";
+/**
+ * Both gradients in one call (cpu only): inputs {x, dy, filter}, attrs {filterShape} → [dx, dW].
+ */
+export const SLAK_DEPTHWISE_GRAD = "SlakDepthwiseConv2dGrad";

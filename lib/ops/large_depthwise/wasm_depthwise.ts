@@ -215,6 +215,45 @@ function readBack(at: number, count: number): Float32Array {
   return out;
 }
 
+/** Long-axis taps rounded up to whole register tiles (the filter-gradient sums' row length). */
+function paddedTaps(m: PlaneMap, t: TileShape): number {
+  return Math.ceil(m.kA / t.r) * t.r;
+}
+
+/** float64 sums of the filter gradient: [G][kB][kAp][4V]. */
+function filterSumCount(m: PlaneMap, t: TileShape): number {
+  return m.groups * m.kB * paddedTaps(m, t) * 4 * t.v;
+}
+
+/**
+ * dW from the packed x at `xp` and dy at `dp`: zeroed float64 sums at `sumsAt`, the `dw` kernel
+ * over channel groups, the sums rounded to float32 in place and regrouped [G][kB][kAp][4V] →
+ * [kh][kw][C] at `nhwc` (unused taps dropped), read back as a fresh array.
+ */
+function filterGradient(
+  ex: Exports,
+  m: PlaneMap,
+  shape: TileShape,
+  xp: number,
+  dp: number,
+  sumsAt: number,
+  nhwc: number,
+): Float32Array {
+  const g = m.g;
+  const kAp = paddedTaps(m, shape);
+  const sumCount = filterSumCount(m, shape);
+  new Float64Array(kernelMemory().memory.buffer, sumsAt, sumCount).fill(0);
+  const dwArgs = [xp, dp, sumsAt, g.n, m.groups, m.lenA, m.lenB, m.kA, m.kB, m.pA, m.pB];
+  const dwWork = g.n * m.groups * m.lenA * m.lenB * m.kA * m.kB * 4 * shape.v;
+  runKernelJob(ex.spec, TASK.dw, dwArgs, m.groups, dwWork);
+  ex.demote(sumsAt, sumsAt, sumCount);
+  const c4 = 4 * g.c;
+  const [pO, pI] = m.alongH ? [m.pb, kAp * m.pb] : [kAp * m.pb, m.pb];
+  const gBytes = m.kB * kAp * m.pb;
+  ex.unpack(nhwc, sumsAt, 1, m.groups, g.kh, g.kw * c4, pO, g.kw, c4, pI, 0, 0, gBytes, g.c, 0, 0);
+  return readBack(nhwc, g.kh * g.kw * g.c);
+}
+
 /**
  * y = depthwise_conv(x, filter) (filter rotated by 180° when `rotate`: the data gradient), NHWC,
  * or null when the wasm path is unavailable.
@@ -270,8 +309,7 @@ export function depthwiseBackpropFilterWasm(
   const size = g.n * g.h * g.w * g.c;
   if (size === 0) return new Float32Array(g.kh * g.kw * g.c);
   const m = planeMap(g, shape);
-  const kAp = Math.ceil(m.kA / shape.r) * shape.r;
-  const sumCount = m.groups * m.kB * kAp * 4 * shape.v;
+  const sumCount = filterSumCount(m, shape);
   const L = new Layout();
   const nhwc = L.take(4 * Math.max(size, g.kh * g.kw * g.c) + SLACK);
   const xp = L.take(activationBytes(m));
@@ -282,17 +320,54 @@ export function depthwiseBackpropFilterWasm(
   packActivation(ex, m, nhwc, xp);
   stage(dy, nhwc, size);
   packActivation(ex, m, nhwc, dp);
-  new Float64Array(kernelMemory().memory.buffer, sumsAt, sumCount).fill(0);
-  const dwArgs = [xp, dp, sumsAt, g.n, m.groups, m.lenA, m.lenB, m.kA, m.kB, m.pA, m.pB];
-  const dwWork = g.n * m.groups * m.lenA * m.lenB * m.kA * m.kB * 4 * shape.v;
-  runKernelJob(ex.spec, TASK.dw, dwArgs, m.groups, dwWork);
-  // float64 sums → float32 in place, then [G][kB][kAp][4V] → [kh][kw][C] (unused taps dropped)
-  ex.demote(sumsAt, sumsAt, sumCount);
-  const c4 = 4 * g.c;
-  const [pO, pI] = m.alongH ? [m.pb, kAp * m.pb] : [kAp * m.pb, m.pb];
-  const gBytes = m.kB * kAp * m.pb;
-  ex.unpack(nhwc, sumsAt, 1, m.groups, g.kh, g.kw * c4, pO, g.kw, c4, pI, 0, 0, gBytes, g.c, 0, 0);
-  return readBack(nhwc, g.kh * g.kw * g.c);
+  return filterGradient(ex, m, shape, xp, dp, sumsAt, nhwc);
+}
+
+/** Both gradients of the conv: dx [n,h,w,c] and dW [kh,kw,c] (flattened). */
+export interface DepthwiseGrads {
+  dx: Float32Array;
+  dw: Float32Array;
+}
+
+/**
+ * dx and dW of the conv in one call, dy staged and packed once for both (the two separate calls
+ * pack it twice), or null when the wasm path is unavailable. Every kernel runs on the same packed
+ * operands, with the same splits, as in {@link depthwiseBackpropInputWasm} and
+ * {@link depthwiseBackpropFilterWasm}, so both results have their bits.
+ */
+export function depthwiseBackpropWasm(
+  x: Float32Array,
+  dy: Float32Array,
+  filter: Float32Array,
+  g: DepthwiseGeometry,
+  shape: TileShape = DEFAULT_TILE,
+): DepthwiseGrads | null {
+  const ex = moduleFor(shape);
+  if (ex === null) return null;
+  const size = g.n * g.h * g.w * g.c;
+  const taps = g.kh * g.kw * g.c;
+  if (size === 0) return { dx: new Float32Array(0), dw: new Float32Array(taps) };
+  const m = planeMap(g, shape);
+  const sumCount = filterSumCount(m, shape);
+  const L = new Layout();
+  const nhwc = L.take(4 * Math.max(size, taps) + SLACK);
+  const fStage = L.take(4 * taps + SLACK);
+  const dp = L.take(activationBytes(m));
+  const xp = L.take(activationBytes(m));
+  const yp = L.take(activationBytes(m));
+  const fp = L.take(filterBytes(m));
+  const sumsAt = L.take(8 * sumCount);
+  if (!ensureKernelBytes(L.end)) return null;
+  stage(dy, nhwc, size);
+  packActivation(ex, m, nhwc, dp);
+  stage(filter, fStage, taps);
+  packFilter(ex, m, fStage, fp, true);
+  runConv(ex, m, dp, fp, yp);
+  unpackActivation(ex, m, yp, nhwc, 0, 0);
+  const dx = readBack(nhwc, size);
+  stage(x, nhwc, size);
+  packActivation(ex, m, nhwc, xp);
+  return { dx, dw: filterGradient(ex, m, shape, xp, dp, sumsAt, nhwc) };
 }
 
 /** One conv of a sum: its [kh,kw,C] filter and geometry (all with the same input shape). */

@@ -4,8 +4,9 @@
  * backend with the fused ops on, one kernel ("SlakLinear"): the product's C stays in the wasm
  * kernel memory and the bias is added while it is copied out (or staged straight into the GELU
  * kernel), so no intermediate C or `C + b` tensor is made; its backward ("SlakLinearGrad") forms
- * dH = dy (· GELU′ or · scale) once, with the bias (and scale) gradients summed in the same pass,
- * and runs the two products from it. Every value is rounded as in the composition
+ * dH = dy (· GELU′ or · scale) once, with the bias (and scale) gradients summed in the same pass
+ * (on the WebAssembly SIMD prologue of wasm_grad_prologue.ts where it runs, else in JS loops; same
+ * bits), and runs the two products from it. Every value is rounded as in the composition
  * `channelAffine(matMul2d(x, w), null, b)` → `geluExact` / `channelAffine(·, scale, null)`, so
  * the fused op gives the same bits; elsewhere that composition runs.
  *
@@ -21,6 +22,7 @@ import { geluWasmFilled } from "../gelu/wasm_gelu.ts";
 import { matMul2d } from "../matmul/mod.ts";
 import { matmulCpu, matmulCpuScratch } from "../matmul/cpu_matmul.ts";
 import { claimAux, fileAux, recycleBuffer, takeBuffer } from "./aux_store.ts";
+import { prologue } from "./grad_prologue.ts";
 
 /**
  * Forward kernel name: outputs [y, handle]; the handle is a zero-size tensor under which the GELU
@@ -145,68 +147,26 @@ function forwardKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0])
   return [cpu.makeTensorInfo([m, n], "float32", y), handle];
 }
 
-/** Largest dH (floats) kept in the reused scratch array (64 MiB); bigger ones are allocated. */
-const SCRATCH_MAX_FLOATS = 1 << 24;
-let scratch = new Float32Array(0);
-
-/**
- * `count` floats for dH, which only feeds the backward's two products and never leaves the
- * kernel: one array reused call after call (fresh large arrays cost page faults on every use).
- */
-function gradScratch(count: number): Float32Array {
-  if (count > SCRATCH_MAX_FLOATS) return new Float32Array(count);
-  if (scratch.length < count) scratch = new Float32Array(count);
-  return scratch.subarray(0, count);
-}
-
 function gradKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
   const { x, w, scale, aux, dy } = inputs as Record<string, tf.TensorInfo>;
   const { gelu, hasScale } = attrs as unknown as LinearAttrs;
   const cpu = cpuBackend(backend);
   const [m, k] = x!.shape as [number, number];
   const n = w!.shape[1]!;
-  const d = f32(cpu, dy!);
-  const db = new Float64Array(n);
-  const ds = new Float64Array(hasScale ? n : 0);
-  let g: Float32Array;
   const kept = gelu || hasScale ? claimAux(aux!.dataId) : null;
-  if (gelu) {
-    const slope = kept!;
-    g = gradScratch(m * n);
-    for (let o = 0; o < g.length; o += n) {
-      for (let j = 0; j < n; j++) {
-        const v = Math.fround(d[o + j]! * slope[o + j]!);
-        g[o + j] = v;
-        db[j] = db[j]! + v;
-      }
-    }
-  } else if (hasScale) {
-    const s = f32(cpu, scale!);
-    const h = kept!;
-    g = gradScratch(m * n);
-    for (let o = 0; o < g.length; o += n) {
-      for (let j = 0; j < n; j++) {
-        const dj = d[o + j]!;
-        ds[j] = ds[j]! + dj * h[o + j]!;
-        const v = Math.fround(dj * s[j]!);
-        g[o + j] = v;
-        db[j] = db[j]! + v;
-      }
-    }
-  } else {
-    g = d;
-    for (let o = 0; o < g.length; o += n) {
-      for (let j = 0; j < n; j++) db[j] = db[j]! + g[o + j]!;
-    }
-  }
+  const s = hasScale ? f32(cpu, scale!) : null;
+  // g may be a view of the prologue module's memory: the products below do not call into it
+  const { g, db, ds } = prologue(f32(cpu, dy!), kept, s, m, n, gelu);
+  const dbOut = Float32Array.from(db);
+  const dsOut = Float32Array.from(ds);
   if (kept !== null) recycleBuffer(kept);
   const dx = matmulCpu(g, f32(cpu, w!), m, n, k, false, true);
   const dw = matmulCpu(f32(cpu, x!), g, k, m, n, true, false);
   return [
     cpu.makeTensorInfo([m, k], "float32", dx),
     cpu.makeTensorInfo([k, n], "float32", dw),
-    cpu.makeTensorInfo([n], "float32", Float32Array.from(db)),
-    cpu.makeTensorInfo([ds.length], "float32", Float32Array.from(ds)),
+    cpu.makeTensorInfo([n], "float32", dbOut),
+    cpu.makeTensorInfo([dsOut.length], "float32", dsOut),
   ];
 }
 

@@ -393,6 +393,22 @@ Deno.test("a committed sweep: the last step of every row equals its table", () =
   }
 });
 
+Deno.test("two axes varying in a panel: one distinct legend entry per row (committed sweep)", () => {
+  const dir = `${ROOT}experiments/segmentation-budget/small`;
+  const t = buildTables(dir);
+  const { curve } = buildCurveFiles(dir, t);
+  const fig = curvePlot(t.spec, t.plan, curve)!;
+  assert.equal(fig.panels.length, 1);
+  assert.deepEqual(fig.panels[0]!.series.map((s) => s.key).sort(), [
+    "budget=200, kernel=51",
+    "budget=200, kernel=7",
+    "budget=800, kernel=51",
+    "budget=800, kernel=7",
+  ]);
+  const long = fig.panels[0]!.series.find((s) => s.key === "budget=800, kernel=51")!;
+  assert.equal(long.points.length, 8, "evaluated every 100 of 800 steps");
+});
+
 Deno.test("slak table --curve: Markdown, CSV, JSON and usage errors", async () => {
   const dir = await Deno.makeTempDir({ prefix: "slak-curve-" });
   try {

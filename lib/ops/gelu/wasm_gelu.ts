@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { lazyWasmExports } from "../_cpu/wasm_module.ts";
 import { geluModuleBytes } from "./wasm_gelu_module.ts";
 
 type Fn = (...args: number[]) => void;
@@ -17,24 +18,7 @@ interface Exports {
   geluTrain: Fn;
 }
 
-let instance: Exports | null | undefined;
-
-function instantiate(): Exports | null {
-  if (typeof WebAssembly !== "object") return null;
-  const bytes = geluModuleBytes();
-  if (!WebAssembly.validate(bytes)) return null;
-  try {
-    return new WebAssembly.Instance(new WebAssembly.Module(bytes), {})
-      .exports as unknown as Exports;
-  } catch {
-    return null;
-  }
-}
-
-function module(): Exports | null {
-  if (instance === undefined) instance = instantiate();
-  return instance;
-}
+const module = lazyWasmExports<Exports>(geluModuleBytes);
 
 /** Whether the wasm GELU kernels run here. */
 export function wasmGeluSupported(): boolean {

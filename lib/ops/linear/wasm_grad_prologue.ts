@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { lazyWasmExports } from "../_cpu/wasm_module.ts";
 import { gradPrologueModuleBytes } from "./wasm_grad_prologue_module.ts";
 
 type Fn = (...args: number[]) => void;
@@ -20,24 +21,7 @@ interface Exports {
   biasSum: Fn;
 }
 
-let instance: Exports | null | undefined;
-
-function instantiate(): Exports | null {
-  if (typeof WebAssembly !== "object") return null;
-  const bytes = gradPrologueModuleBytes();
-  if (!WebAssembly.validate(bytes)) return null;
-  try {
-    return new WebAssembly.Instance(new WebAssembly.Module(bytes), {})
-      .exports as unknown as Exports;
-  } catch {
-    return null;
-  }
-}
-
-function module(): Exports | null {
-  if (instance === undefined) instance = instantiate();
-  return instance;
-}
+const module = lazyWasmExports<Exports>(gradPrologueModuleBytes);
 
 let enabled = true;
 

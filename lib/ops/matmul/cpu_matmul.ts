@@ -20,6 +20,32 @@ export function usesWasmMatmul(m: number, k: number, n: number): boolean {
   return macs >= WASM_MIN_MACS && (m >= 4 || macs >= WASM_MIN_MACS_FEW_ROWS);
 }
 
+/** A wasm product (`null`: not available here); matmulWasm or matmulWasmInPlace. */
+type WasmProduct = (
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  transposeA: boolean,
+  transposeB: boolean,
+) => Float32Array | null;
+
+/** `wasm`'s product where the wasm kernel is worth it and available, else the plain-JS one. */
+function product(
+  wasm: WasmProduct,
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  transposeA: boolean,
+  transposeB: boolean,
+): Float32Array {
+  const c = usesWasmMatmul(m, k, n) ? wasm(a, b, m, k, n, transposeA, transposeB) : null;
+  return c ?? matmulJs(a, b, m, k, n, transposeA, transposeB);
+}
+
 /**
  * C[M,N] = op(A) · op(B) with op = identity or transpose. A is [M,K] (or [K,M] when transposeA),
  * B is [K,N] (or [N,K] when transposeB).
@@ -33,11 +59,7 @@ export function matmulCpu(
   transposeA: boolean,
   transposeB: boolean,
 ): Float32Array {
-  if (usesWasmMatmul(m, k, n)) {
-    const c = matmulWasm(a, b, m, k, n, transposeA, transposeB);
-    if (c !== null) return c;
-  }
-  return matmulJs(a, b, m, k, n, transposeA, transposeB);
+  return product(matmulWasm, a, b, m, k, n, transposeA, transposeB);
 }
 
 /**
@@ -55,9 +77,5 @@ export function matmulCpuScratch(
   transposeA: boolean,
   transposeB: boolean,
 ): Float32Array {
-  if (usesWasmMatmul(m, k, n)) {
-    const c = matmulWasmInPlace(a, b, m, k, n, transposeA, transposeB);
-    if (c !== null) return c;
-  }
-  return matmulCpu(a, b, m, k, n, transposeA, transposeB);
+  return product(matmulWasmInPlace, a, b, m, k, n, transposeA, transposeB);
 }
